@@ -1,0 +1,106 @@
+"""Command line: ``clusterecon replicate``, ``clusterecon audit``, ``clusterecon facts``, ``clusterecon fetch ...``.
+
+Errors the user can provoke (bad input, unwritable output) print one clear line and exit with status 2, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from . import __version__
+from .errors import ClusterEconError
+
+app = typer.Typer(help="clusterecon: governance regimes and cluster performance, with panel and DiD econometrics.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+err = Console(stderr=True)
+
+
+
+def _friendly(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ClusterEconError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(code=2) from None
+        except KeyboardInterrupt:
+            err.print("[bold red]interrupted:[/] earlier outputs are intact; rerun to complete.")
+            raise typer.Exit(code=130) from None
+
+    return wrapper
+
+
+@app.command()
+@_friendly
+def replicate(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("results"),
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+) -> None:
+    """Rebuild every table, figure and results/manifest.json from the embedded data."""
+    from .workflow.replicate import run
+
+    command = "clusterecon " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else "clusterecon replicate"
+    manifest = run(out, command=command, progress=not quiet)
+    Console().print(f"manifest: {manifest}")
+
+
+@app.command()
+@_friendly
+def audit(
+    facts: Annotated[Path | None, typer.Option(help="A facts table (CSV) to audit instead of the embedded one.")] = None,
+    csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+) -> None:
+    """Recompute every derived claim of the paper from its facts and print the verdicts."""
+    from .data import paper
+
+    table = paper.audit(paper.facts(facts) if facts else None)
+    _print_frame(table, csv=csv, title="Claims audit")
+
+
+@app.command()
+@_friendly
+def facts(
+    path: Annotated[Path | None, typer.Option("--path", help="A facts table (CSV) to validate and print.")] = None,
+    csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+) -> None:
+    """Validate and print the paper's facts table."""
+    from .data import paper
+
+    _print_frame(paper.facts(path), csv=csv, title="Facts from the paper")
+
+
+@app.command()
+def version() -> None:
+    """Print the package version."""
+    Console().print(__version__)
+
+
+def _print_frame(frame, *, csv: bool, title: str) -> None:
+    if csv:
+        sys.stdout.write(frame.to_csv(index=False, lineterminator="\n"))
+        return
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False)
+    for col in frame.columns:
+        table.add_column(str(col), overflow="fold")
+    for row in frame.itertuples(index=False):
+        table.add_row(*("" if v is None else str(v) for v in row))
+    Console().print(table)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,108 @@
+"""Tables: CSV, LaTeX (booktabs, via maketables) and Markdown, written atomically and deterministically.
+
+Reporting consumes DataFrames and :class:`clusterecon.results.Results` objects and nothing else.  Regression-style
+comparison tables go through maketables (see :mod:`clusterecon.report.maketables_plugin`); descriptive tables are
+rendered here with :class:`maketables.MTable` for LaTeX and :func:`pandas.DataFrame.to_markdown` for Markdown.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .._io import write_text_atomic
+from ..errors import SpecificationError
+from ..results import Results
+
+__all__ = ["render_csv", "render_latex", "render_markdown", "write_table", "FORMATS"]
+
+FORMATS = ("csv", "tex", "md")
+SYNTHETIC_NOTE = "SYNTHETIC DATA: simulated, not observed."
+
+
+def _as_frame(obj: pd.DataFrame | Results) -> pd.DataFrame:
+    if isinstance(obj, Results):
+        return obj.to_frame()
+    if isinstance(obj, pd.DataFrame):
+        return obj
+    raise SpecificationError(f"a table needs a DataFrame or a Results object, got {type(obj).__name__}")
+
+
+def _format_value(v: object, digits: int) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+        return ""
+    if isinstance(v, bool | np.bool_):
+        return "yes" if v else "no"
+    if isinstance(v, int | np.integer):
+        return str(int(v))
+    if isinstance(v, float | np.floating):
+        if float(v).is_integer() and abs(v) < 1e15:
+            return f"{int(v):d}"
+        return f"{float(v):.{digits}g}" if abs(v) >= 10 ** digits else f"{float(v):.{digits}f}".rstrip("0").rstrip(".")
+    return str(v)
+
+
+def _display_frame(df: pd.DataFrame, digits: int) -> pd.DataFrame:
+    return df.apply(lambda col: col.map(lambda v: _format_value(v, digits))).astype(str)
+
+
+def render_csv(obj: pd.DataFrame | Results) -> str:
+    """CSV text with full float precision (``repr`` round-trip), ``\\n`` line ends and no index."""
+    buf = io.StringIO()
+    _as_frame(obj).to_csv(buf, index=False, lineterminator="\n", float_format="%.17g")
+    return buf.getvalue()
+
+
+def render_latex(obj: pd.DataFrame | Results, *, caption: str = "", label: str = "", notes: str = "",
+                 digits: int = 4) -> str:
+    """A LaTeX booktabs table (``threeparttable`` + ``tabularx``) rendered by maketables."""
+    import maketables
+
+    frame = _display_frame(_as_frame(obj), digits)
+    first = frame.columns[0]
+    frame = frame.set_index(first)
+    frame.index.name = str(first)
+    table = maketables.MTable(frame, caption=caption or None, notes=notes, tab_label=label or None)
+    return table.make("tex") + "\n"
+
+
+def render_markdown(obj: pd.DataFrame | Results, *, caption: str = "", notes: str = "", digits: int = 4) -> str:
+    """A GitHub-flavoured Markdown table with an optional caption line above and notes below."""
+    frame = _display_frame(_as_frame(obj), digits)
+    parts = []
+    if caption:
+        parts.append(f"**{caption}**\n")
+    parts.append(frame.to_markdown(index=False))
+    if notes:
+        parts.append(f"\n{notes}")
+    return "\n".join(parts) + "\n"
+
+
+def write_table(obj: pd.DataFrame | Results, stem: str | Path, *, formats: Iterable[str] = FORMATS,
+                caption: str = "", label: str = "", notes: str = "", synthetic: bool = False,
+                digits: int = 4) -> list[Path]:
+    """Write ``obj`` as ``stem.csv``, ``stem.tex`` and ``stem.md`` (atomically) and return the paths.
+
+    ``synthetic=True`` prefixes the caption and notes with a statement that the data are simulated, so that
+    synthetic numbers are labelled wherever they appear.
+    """
+    stem = Path(stem)
+    if synthetic:
+        caption = f"{caption} [synthetic data]" if caption else "[synthetic data]"
+        notes = f"{SYNTHETIC_NOTE} {notes}".strip()
+    paths = []
+    for fmt in formats:
+        if fmt == "csv":
+            text = render_csv(obj)
+        elif fmt == "tex":
+            text = render_latex(obj, caption=caption, label=label, notes=notes, digits=digits)
+        elif fmt == "md":
+            text = render_markdown(obj, caption=caption, notes=notes, digits=digits)
+        else:
+            raise SpecificationError(f"unknown table format {fmt!r}; choose from {FORMATS}")
+        paths.append(write_text_atomic(stem.with_suffix(f".{fmt}"), text))
+    return paths

@@ -1,0 +1,1 @@
+"""Workflow layer: the steps of the main job (top layer; may import everything below)."""
