@@ -27,8 +27,39 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 ## The two commands ----------------------------------------------------------------------------------------------
-replicate: $(VENV)/.installed
-	$(BIN)/clusterecon replicate --out $(OUT)
+# `make replicate` runs the replication graph below: each step of `clusterecon replicate` is its own target with
+# its real inputs, so a second run does nothing and a changed input rebuilds only what depends on it (make -j2 works).
+replicate: $(OUT)/manifest.json
+
+STAMPS := $(OUT)/.stamps
+CORE_CODE := $(wildcard clusterecon/*.py clusterecon/report/*.py clusterecon/workflow/*.py)
+PAPER_CODE := $(wildcard clusterecon/data/paper/*.py)
+SOURCE_CODE := $(wildcard clusterecon/data/sources/*.py clusterecon/data/panels.py)
+REGIME_CODE := $(wildcard clusterecon/data/regimes.py clusterecon/panel/regimes.py data/regimes/*.yaml)
+ESTIMATOR_CODE := $(wildcard clusterecon/panel/*.py clusterecon/did/*.py clusterecon/synth/*.py clusterecon/inference/*.py clusterecon/simulate.py)
+
+# step name -> its inputs (besides the core code); keep in step with clusterecon/workflow/steps.py
+STEPS := facts audit series
+DEPS_facts := data/paper/facts.csv $(PAPER_CODE)
+DEPS_audit := data/paper/facts.csv $(PAPER_CODE)
+DEPS_series := data/paper/facts.csv $(PAPER_CODE)
+
+$(STAMPS)/%: | $(VENV)/.installed
+	$(BIN)/clusterecon replicate --step $* --no-manifest --quiet --out $(OUT)
+	@mkdir -p $(STAMPS) && touch $@
+$(foreach s,$(STEPS),$(eval $(STAMPS)/$(s): $(DEPS_$(s)) $(CORE_CODE)))
+
+PAPER_PDF := $(if $(shell command -v latexmk 2>/dev/null),$(OUT)/paper/replication.pdf,)
+$(OUT)/paper/replication.pdf: paper/replication.tex $(addprefix $(STAMPS)/,$(STEPS))
+	@mkdir -p $(OUT)/paper
+	cd paper && SOURCE_DATE_EPOCH=0 FORCE_SOURCE_DATE=1 latexmk -pdf -interaction=nonstopmode -halt-on-error -quiet \
+	  -outdir=../$(OUT)/paper/.build replication.tex > /dev/null
+	cp $(OUT)/paper/.build/replication.pdf $@.tmp && mv $@.tmp $@
+
+$(OUT)/manifest.json: $(addprefix $(STAMPS)/,$(STEPS)) $(PAPER_PDF) | $(VENV)/.installed
+	$(BIN)/clusterecon manifest --out $(OUT)
+
+paper: $(OUT)/paper/replication.pdf
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

@@ -7,7 +7,6 @@ traceback.
 from __future__ import annotations
 
 import functools
-import shlex
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -43,14 +42,36 @@ def _friendly(fn):
 @_friendly
 def replicate(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("results"),
+    step: Annotated[list[str] | None, typer.Option("--step", help="Run only this step (repeatable).")] = None,
+    manifest: Annotated[bool, typer.Option(help="Write results/manifest.json at the end.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
     """Rebuild every table, figure and results/manifest.json from the embedded data."""
     from .workflow.replicate import run
 
-    command = "clusterecon " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else "clusterecon replicate"
-    manifest = run(out, command=command, progress=not quiet)
-    Console().print(f"manifest: {manifest}")
+    path = run(out, steps=step or None, command="clusterecon replicate", progress=not quiet, manifest=manifest)
+    if manifest:
+        Console().print(f"manifest: {path}")
+
+
+@app.command("manifest")
+@_friendly
+def manifest_cmd(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("results"),
+) -> None:
+    """(Re)write results/manifest.json from the files present in the output directory."""
+    from .workflow.replicate import write_manifest_for
+
+    Console().print(f"manifest: {write_manifest_for(out)}")
+
+
+@app.command()
+def steps() -> None:
+    """List the steps of the main job, in order."""
+    from .workflow.replicate import step_names
+
+    for name in step_names():
+        Console().print(name)
 
 
 @app.command()
@@ -63,7 +84,14 @@ def audit(
     from .data import paper
 
     table = paper.audit(paper.facts(facts) if facts else None)
-    _print_frame(table, csv=csv, title="Claims audit")
+    if csv:
+        _print_frame(table, csv=True, title="")
+        return
+    cols = [c for c in ("claim_id", "stated_value", "recomputed_value", "rel_diff", "verdict", "verdict_if_corrected")
+            if c in table.columns]
+    _print_frame(table[cols].round(4), csv=False, title="Claims audit (full table: --csv)")
+    counts = table["verdict"].value_counts().sort_index()
+    Console().print("verdicts: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
 @app.command()

@@ -56,3 +56,52 @@ class Results:
 
     def plot(self, ax: Any = None, **kwargs: Any):  # pragma: no cover - overridden where it fits
         raise NotImplementedError(f"{type(self).__name__} has no plot()")
+
+    # -- maketables plug-in --------------------------------------------------------------------------------------
+    # maketables (the regression-table library used with statsmodels, linearmodels and pyfixest) recognises any
+    # object with these attributes; no import of maketables is needed here.  Subclasses override ``model_stats``,
+    # ``depvar``, ``fixef_string`` and ``vcov_name`` to fill the table's bottom rows.
+
+    depvar: str = ""
+    fixef_string: str | None = None
+    vcov_name: str | None = None
+
+    def model_stats(self) -> dict[str, Any]:
+        """Scalar statistics shown under a regression table (keys as maketables names them: N, r2, ...)."""
+        return {}
+
+    @property
+    def __maketables_coef_table__(self) -> pd.DataFrame:
+        frame = self.to_frame()
+        table = pd.DataFrame(
+            {
+                "b": frame["estimate"].to_numpy(),
+                "se": frame["std_error"].to_numpy(),
+                "t": frame["statistic"].to_numpy() if "statistic" in frame else frame["estimate"] / frame["std_error"],
+                "p": frame["p_value"].to_numpy() if "p_value" in frame else float("nan"),
+            },
+            index=pd.Index(frame["term"].astype(str).to_numpy(), name="Coefficient"),
+        )
+        if {"ci_low", "ci_high"} <= set(frame.columns):
+            table["ci95l"] = frame["ci_low"].to_numpy()
+            table["ci95u"] = frame["ci_high"].to_numpy()
+        return table
+
+    @property
+    def __maketables_depvar__(self) -> str:
+        return self.depvar or "Dependent variable"
+
+    @property
+    def __maketables_fixef_string__(self) -> str | None:
+        return self.fixef_string
+
+    @property
+    def __maketables_vcov_info__(self) -> dict[str, Any]:
+        return {"vcov_type": self.vcov_name, "clustervar": None}
+
+    @property
+    def __maketables_default_stat_keys__(self) -> list[str]:
+        return list(self.model_stats())
+
+    def __maketables_stat__(self, key: str) -> Any:
+        return self.model_stats().get(key)

@@ -9,10 +9,10 @@ PKG = Path(__file__).resolve().parents[1] / "clusterecon"
 
 # Lower number = lower layer.  Keys are module prefixes relative to the package.
 LAYERS = {
-    "errors": 0, "results": 0, "_io": 0, "__init__": 0,
+    "errors": 0, "results": 0, "_io": 0, "_paths": 0, "_data": 0, "__init__": 0,
     "data": 1,
     "panel": 2,
-    "inference": 3, "did": 3, "synth": 3, "simulate": 3,
+    "inference": 3, "did": 3, "synth": 3, "simulate": 3, "scale": 3,
     "report": 4,
     "workflow": 5, "cli": 5,
 }

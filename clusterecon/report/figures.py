@@ -67,3 +67,42 @@ def plot_series(frame: pd.DataFrame, *, x: str = "year", y: str = "value", hue: 
     if caption:
         ax.figure.text(0.0, -0.02, caption, ha="left", va="top", fontsize=7, wrap=True)
     return ax
+
+
+def plot_series_panels(frame: pd.DataFrame, *, title: str = "", caption: str = "", ncols: int = 3,
+                       value: str = "value", corrected: str | None = "corrected_value"):
+    """Small multiples: one panel per ``series`` of a tidy frame (``series, year, value, unit``).
+
+    Where a ``misprint`` column flags a printed value, the printed value is drawn as a hollow red marker and the
+    corrected value as the line's point, so a correction is visible rather than silent.  Returns the Figure.
+    """
+    names = list(dict.fromkeys(frame["series"]))
+    ncols = max(1, min(ncols, len(names)))
+    nrows = -(-len(names) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.3 * ncols, 2.6 * nrows), squeeze=False)
+    years = frame["year"].dropna()
+    span = (years.min() - 1, years.max() + 1) if len(years) else None
+    for ax, name in zip(axes.flat, names):
+        part = frame[frame["series"] == name].sort_values("year")
+        if span is not None:
+            ax.set_xlim(*span)
+        y = part[corrected] if corrected and corrected in part else part[value]
+        ax.plot(part["year"], y.where(part[value].notna()), marker="o", ms=4)
+        if "misprint" in part:
+            bad = part[part["misprint"].fillna(False).astype(bool) & (part[value] != y)]
+            if len(bad):
+                ax.scatter(bad["year"], bad[value], facecolors="none", edgecolors="red", zorder=3,
+                           label="as printed (misprint)")
+                ax.legend(frameon=False, fontsize=6)
+        unit = part["unit"].dropna().iloc[0] if "unit" in part and part["unit"].notna().any() else ""
+        ax.set_title(str(name).replace("_", " "), fontsize=8)
+        ax.set_ylabel(str(unit), fontsize=7)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(names):]:
+        ax.set_visible(False)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    if caption:
+        fig.text(0.0, 0.0, caption, ha="left", va="top", fontsize=7, wrap=True)
+    return fig

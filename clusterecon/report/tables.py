@@ -18,7 +18,7 @@ from .._io import write_text_atomic
 from ..errors import SpecificationError
 from ..results import Results
 
-__all__ = ["render_csv", "render_latex", "render_markdown", "write_table", "FORMATS"]
+__all__ = ["render_csv", "render_latex", "render_markdown", "write_table", "regression_table", "FORMATS"]
 
 FORMATS = ("csv", "tex", "md")
 SYNTHETIC_NOTE = "SYNTHETIC DATA: simulated, not observed."
@@ -106,3 +106,16 @@ def write_table(obj: pd.DataFrame | Results, stem: str | Path, *, formats: Itera
             raise SpecificationError(f"unknown table format {fmt!r}; choose from {FORMATS}")
         paths.append(write_text_atomic(stem.with_suffix(f".{fmt}"), text))
     return paths
+
+
+def regression_table(models: list[Results], *, model_heads: list[str] | None = None, caption: str = "",
+                     label: str = "", notes: str = "", coef_fmt: str = "b \\n (se)", **kwargs):
+    """A side-by-side regression table of clusterecon results objects, built by :class:`maketables.ETable`.
+
+    Every :class:`~clusterecon.results.Results` is a maketables plug-in, so pyfixest, statsmodels or linearmodels
+    results can be mixed in the same table.  Returns the ``ETable``; call ``.make("tex")`` or ``.make("md")``.
+    """
+    import maketables
+
+    return maketables.ETable(list(models), model_heads=model_heads, caption=caption or None,
+                             tab_label=label or None, notes=notes, coef_fmt=coef_fmt, **kwargs)
