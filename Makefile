@@ -39,10 +39,17 @@ REGIME_CODE := $(wildcard clusterecon/data/regimes.py clusterecon/panel/regimes.
 ESTIMATOR_CODE := $(wildcard clusterecon/panel/*.py clusterecon/did/*.py clusterecon/synth/*.py clusterecon/inference/*.py clusterecon/simulate.py)
 
 # step name -> its inputs (besides the core code); keep in step with clusterecon/workflow/steps.py
-STEPS := facts audit series
+# Real data: a local FAOSTAT mirror when there is one (developers and CI have ../shared); else the user's cache or
+# a download; else the step falls back to the paper's facts and the manifest says so.
+FAOSTAT_MIRROR ?= $(if $(CLUSTERECON_DATA_MIRROR),$(CLUSTERECON_DATA_MIRROR),$(wildcard ../shared/data/faostat))
+export CLUSTERECON_DATA_MIRROR := $(FAOSTAT_MIRROR)
+MIRROR_FILES := $(FAOSTAT_MIRROR)
+
+STEPS := facts audit series sources
 DEPS_facts := data/paper/facts.csv $(PAPER_CODE)
 DEPS_audit := data/paper/facts.csv $(PAPER_CODE)
 DEPS_series := data/paper/facts.csv $(PAPER_CODE)
+DEPS_sources := data/paper/facts.csv $(PAPER_CODE) $(SOURCE_CODE) $(MIRROR_FILES)
 
 $(STAMPS)/%: | $(VENV)/.installed
 	$(BIN)/clusterecon replicate --step $* --no-manifest --quiet --out $(OUT)

@@ -23,6 +23,12 @@ err = Console(stderr=True)
 
 
 
+def _mount_fetch() -> None:
+    from .data.sources.cli import fetch_app
+
+    app.add_typer(fetch_app, name="fetch", help="Download (or read from a mirror) FAOSTAT and UN Comtrade files.")
+
+
 def _friendly(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -124,6 +130,9 @@ def _print_frame(frame, *, csv: bool, title: str) -> None:
     for row in frame.itertuples(index=False):
         table.add_row(*("" if v is None else str(v) for v in row))
     Console().print(table)
+
+
+_mount_fetch()
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -13,7 +13,7 @@ LAYERS = {
     "data": 1,
     "panel": 2,
     "inference": 3, "did": 3, "synth": 3, "simulate": 3, "scale": 3,
-    "report": 4,
+    "report": 4, "cases": 4,
     "workflow": 5, "cli": 5,
 }
 

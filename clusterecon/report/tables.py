@@ -8,6 +8,7 @@ rendered here with :class:`maketables.MTable` for LaTeX and :func:`pandas.DataFr
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -50,6 +51,17 @@ def _display_frame(df: pd.DataFrame, digits: int) -> pd.DataFrame:
     return df.apply(lambda col: col.map(lambda v: _format_value(v, digits))).astype(str)
 
 
+_LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+                   "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                   "|": r"\textbar{}", "<": r"\textless{}", ">": r"\textgreater{}"}
+_LATEX_RE = re.compile("|".join(re.escape(k) for k in _LATEX_SPECIALS))
+
+
+def latex_escape(text: object) -> str:
+    """Escape LaTeX's special characters in ``text``."""
+    return _LATEX_RE.sub(lambda m: _LATEX_SPECIALS[m.group(0)], str(text))
+
+
 def render_csv(obj: pd.DataFrame | Results) -> str:
     """CSV text with full float precision (``repr`` round-trip), ``\\n`` line ends and no index."""
     buf = io.StringIO()
@@ -62,11 +74,12 @@ def render_latex(obj: pd.DataFrame | Results, *, caption: str = "", label: str =
     """A LaTeX booktabs table (``threeparttable`` + ``tabularx``) rendered by maketables."""
     import maketables
 
-    frame = _display_frame(_as_frame(obj), digits)
+    frame = _display_frame(_as_frame(obj), digits).map(latex_escape)
+    frame.columns = [latex_escape(c) for c in frame.columns]
     first = frame.columns[0]
     frame = frame.set_index(first)
-    frame.index.name = str(first)
-    table = maketables.MTable(frame, caption=caption or None, notes=notes, tab_label=label or None)
+    table = maketables.MTable(frame, caption=latex_escape(caption) if caption else None, notes=latex_escape(notes),
+                              tab_label=label or None)
     return table.make("tex") + "\n"
 
 

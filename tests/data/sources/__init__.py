@@ -1,0 +1,1 @@
+"""Tests of clusterecon.data.sources and clusterecon.data.panels."""
