@@ -678,6 +678,7 @@ def _common(chk, where, raw, cluster, arenas, seen) -> tuple[str, str]:
 def _regime_name(chk, value, where, name, vocabulary, *, optional: bool) -> str | None:
     if value is None and optional:
         return None
+    value = chk.string(value, where, name)
     if value not in vocabulary:
         raise chk.fail(
             where,
@@ -698,7 +699,7 @@ def _date(chk, raw, where) -> DateSpec:
     if isinstance(raw, int) and not isinstance(raw, bool):
         return DateSpec(int(raw), int(raw), int(raw), "year")
     d = chk.keys(raw, f"{where}: date", {"year", "start", "end", "precision"}, {"precision"})
-    precision = d["precision"]
+    precision = chk.string(d["precision"], where, "date.precision")
     if precision not in DATE_PRECISIONS:
         raise chk.fail(where, "date.precision", f"{precision!r} is not one of {', '.join(DATE_PRECISIONS)}")
     year = chk.year(d.get("year"), where, "date.year", optional=True)
@@ -734,7 +735,7 @@ def _event(chk, i, raw, cluster, arenas, vocabulary, event_types, seen) -> Event
     if not isinstance(actors, list) or not actors:
         raise chk.fail(where, "actors", f"expected a non-empty list of actors, got {actors!r}")
     actors = tuple(chk.string(a, where, "actors") for a in actors)
-    etype = raw["type"]
+    etype = chk.string(raw["type"], where, "type")
     if etype not in event_types:
         raise chk.fail(
             where,
@@ -783,7 +784,7 @@ def _regime(chk, i, raw, cluster, arenas, vocabulary, event_ids, seen) -> Regime
         w = f"{where}: evidence[{j}]"
         if isinstance(item, dict) and "event" in item:
             chk.keys(item, w, {"event"}, {"event"})
-            if item["event"] not in event_ids:
+            if chk.string(item["event"], w, "event") not in event_ids:
                 raise chk.fail(w, "event", f"no event with id {item['event']!r} in this file")
             refs.append(item["event"])
         else:

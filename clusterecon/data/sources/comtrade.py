@@ -103,7 +103,16 @@ def _records(path: Path) -> tuple[pd.DataFrame, str]:
         return df.astype("object").where(df.notna(), None), "record"
     import io
 
-    df = pd.read_csv(io.StringIO(text), dtype="str", keep_default_na=False)
+    if not stripped:
+        raise ParseError("empty file: no header and no records", path=path, line=1)
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype="str", keep_default_na=False)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
+        import re
+
+        found = re.search(r"line (\d+)", str(exc))
+        raise ParseError(f"malformed CSV: {str(exc).strip()}", path=path,
+                         line=int(found.group(1)) if found else None) from None
     return df.astype("object").where(df != "", None), "line"
 
 
@@ -159,8 +168,10 @@ def read_comtrade(
         if src not in df:
             continue
         s = df[src]
-        num = pd.to_numeric(s, errors="coerce")
-        bad = (num.isna() & s.notna()) | (num.notna() & (num != np.floor(num.fillna(0))))
+        num = pd.to_numeric(s, errors="coerce").astype("float64")
+        # beyond 2**53 a float no longer holds every integer, and codes and years are far smaller anyway
+        too_big = num.abs() > 2.0**53
+        bad = (num.isna() & s.notna()) | (num.notna() & (num != np.floor(num.fillna(0)))) | too_big
         if src in _REQUIRED:
             bad |= s.isna()
         if bad.any():

@@ -248,7 +248,11 @@ def _sniff_encoding(sample: bytes) -> str:
 
 def _parse_header(line: bytes, encoding: str, where: str) -> tuple[list[str], str, bool, bool]:
     text = line.decode(encoding, errors="replace").lstrip("\ufeff").rstrip("\r\n")
-    cols = next(csv.reader([text]))
+    try:
+        cols = next(csv.reader([text]), [])
+    except csv.Error as exc:  # e.g. CR-only line ends put the whole file on "line 1"
+        raise ParseError(f"unreadable header ({exc}); FAOSTAT files use LF or CRLF line ends",
+                         path=where, line=1) from None
     note = bool(cols) and cols[-1] == "Note"
     core = tuple(cols[:-1] if note else cols)
     for (kind, m49), layout in LAYOUTS.items():

@@ -1,0 +1,385 @@
+"""Two-way fixed-effects difference-in-differences, and the fixed-effects machinery the DiD estimators share.
+
+The within transformation is done here with numpy only: for a balanced two-way panel in one pass
+(``x - mean_unit - mean_time + mean``), otherwise by alternating projections with :func:`numpy.bincount`
+(Gaure 2013), which is exact at convergence.  Covariances: cluster-robust (by unit by default) with the
+fixest/Stata small-sample factor ``G/(G-1) * (n-1)/(n-K)``, HC1, or iid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError, EstimationError, SpecificationError
+from .results import DiDResults, tidy_table
+
+__all__ = ["twfe"]
+
+VCOV_TYPES = ("cluster", "hc1", "iid")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# input checks
+
+
+def _check_columns(data: pd.DataFrame, columns, what: str = "data") -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise SpecificationError(f"{what} must be a pandas DataFrame, got {type(data).__name__}")
+    missing = [c for c in columns if c is not None and c not in data.columns]
+    if missing:
+        raise SpecificationError(f"column(s) {missing} not in {what}; available: {list(data.columns)[:20]}")
+
+
+def _check_missing(data: pd.DataFrame, columns) -> None:
+    for c in columns:
+        bad = data[c].isna().to_numpy()
+        if bad.any():
+            rows = list(data.index[bad][:5])
+            raise DataError(f"column {c!r} has {int(bad.sum())} missing value(s), e.g. at rows {rows}")
+
+
+def _numeric(data: pd.DataFrame, column: str) -> np.ndarray:
+    try:
+        return data[column].to_numpy(dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"column {column!r} must be numeric: {exc}") from None
+
+
+def _time_values(data: pd.DataFrame, time: str) -> np.ndarray:
+    t = _numeric(data, time)
+    if np.isnan(t).any():
+        rows = list(data.index[np.isnan(t)][:5])
+        raise DataError(f"time column {time!r} has missing values at rows {rows}")
+    frac = t != np.round(t)
+    if frac.any():
+        rows = list(data.index[frac][:5])
+        raise DataError(f"time column {time!r} must hold integer periods; non-integer values {t[frac][:5].tolist()} "
+                        f"at rows {rows}")
+    return t
+
+
+def _check_unique(unit_codes: np.ndarray, time_codes: np.ndarray, n_time: int, data, unit, time) -> None:
+    key = unit_codes.astype(np.int64) * n_time + time_codes
+    n_cells = (int(unit_codes.max()) + 1) * n_time if key.size else 0
+    if n_cells <= 4 * key.size + 1_000_000:
+        has_dup = bool(key.size) and np.bincount(key, minlength=n_cells).max() > 1
+    else:
+        sk = np.sort(key)
+        has_dup = bool((sk[1:] == sk[:-1]).any())
+    if has_dup:
+        dup = pd.Series(key).duplicated(keep=False).to_numpy()
+        sample = data.loc[data.index[dup][:6], [unit, time]].drop_duplicates().head(3).to_dict("records")
+        raise DataError(f"duplicated ({unit}, {time}) pairs: {int(dup.sum())} rows, e.g. {sample}")
+
+
+def _factorize(values) -> tuple[np.ndarray, np.ndarray]:
+    codes, uniques = pd.factorize(pd.Series(values), sort=True)
+    return codes.astype(np.int64), np.asarray(uniques)
+
+
+def first_treated_period(data: pd.DataFrame, *, unit: str, time: str, cohort: str | None = None,
+                         treatment: str | None = None) -> np.ndarray:
+    """Per-row first treated period (``inf`` for never treated in the sample).
+
+    From ``cohort`` (constant within unit; never-treated coded as missing, 0, ``inf`` or any value after the last
+    period, like fixest's 10000) or from a binary, absorbing ``treatment`` column (error naming the units whose
+    treatment switches off).
+    """
+    t = _time_values(data, time)
+    if (cohort is None) == (treatment is None):
+        raise SpecificationError("give exactly one of cohort= (first treated period) or treatment= (0/1 column)")
+    ucodes, uvals = _factorize(data[unit])
+    if cohort is not None:
+        g = _numeric(data, cohort)
+        g = np.where(np.isnan(g) | (g == 0) | (g > t.max()), np.inf, g)
+        gmin = np.full(uvals.size, np.inf)
+        np.minimum.at(gmin, ucodes, g)
+        gmax = np.full(uvals.size, -np.inf)
+        np.maximum.at(gmax, ucodes, g)
+        bad = gmin != gmax
+        if bad.any():
+            raise DataError(f"cohort column {cohort!r} varies within unit(s) {uvals[bad][:10].tolist()}")
+        finite = g[np.isfinite(g)]
+        frac = finite != np.round(finite)
+        if frac.any():
+            raise DataError(f"cohort column {cohort!r} has non-integer periods {sorted(set(finite[frac]))[:5]}")
+        return g
+    d = _numeric(data, treatment)
+    if not np.isin(d, (0.0, 1.0)).all():
+        bad = data.index[~np.isin(d, (0.0, 1.0))][:5]
+        raise DataError(f"treatment column {treatment!r} must be 0/1; other values at rows {list(bad)}")
+    first = np.full(uvals.size, np.inf)
+    np.minimum.at(first, ucodes, np.where(d == 1, t, np.inf))
+    g_row = first[ucodes]
+    switch_off = (t >= g_row) & (d == 0)
+    if switch_off.any():
+        units = pd.unique(data[unit].to_numpy()[switch_off])
+        raise DataError(f"treatment {treatment!r} switches off (1 then 0) for unit(s) {units[:10].tolist()}; "
+                        "these estimators need absorbing (staggered) adoption")
+    return g_row
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# within transformation
+
+
+def _is_balanced_2way(codes, sizes, weights) -> bool:
+    if len(codes) != 2 or weights is not None:
+        return False
+    n = codes[0].size
+    if n != sizes[0] * sizes[1]:
+        return False
+    key = codes[0] * sizes[1] + codes[1]
+    return np.bincount(key, minlength=n).max() == 1
+
+
+def demean(x: np.ndarray, codes: list, weights: np.ndarray | None = None, *, tol: float = 1e-12,
+           maxiter: int = 100_000) -> np.ndarray:
+    """Residuals of the columns of ``x`` on the fixed effects given by integer ``codes`` (alternating projections).
+
+    Exact in one pass for a balanced two-way panel without weights.  ``tol`` is on the largest change of a
+    column, relative to its scale.
+    """
+    x = np.asarray(x, dtype=float)
+    one = x.ndim == 1
+    if one:
+        x = x[:, None]
+    sizes = [int(c.max()) + 1 if c.size else 0 for c in codes]
+    out = np.empty(x.shape, dtype=float, order="F")
+    if _is_balanced_2way(codes, sizes, weights):
+        n1, n2 = sizes
+        for j in range(x.shape[1]):
+            col = x[:, j]
+            m1 = np.bincount(codes[0], col, minlength=n1) / n2
+            m2 = np.bincount(codes[1], col, minlength=n2) / n1
+            out[:, j] = col - m1[codes[0]] - m2[codes[1]] + col.mean()
+        return out[:, 0] if one else out
+    w = np.ones(x.shape[0]) if weights is None else np.asarray(weights, dtype=float)
+    counts = [np.bincount(c, w, minlength=s) for c, s in zip(codes, sizes)]
+    for j in range(x.shape[1]):
+        r = x[:, j].copy()
+        scale = max(np.abs(r).max(), 1e-300)
+        for _ in range(maxiter):
+            change = 0.0
+            for c, s, cnt in zip(codes, sizes, counts):
+                m = np.bincount(c, r * w, minlength=s)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    m = np.where(cnt > 0, m / cnt, 0.0)
+                r -= m[c]
+                change = max(change, np.abs(m).max())
+            if change <= tol * scale or len(codes) == 1:
+                break
+        else:  # pragma: no cover - pathological designs
+            raise EstimationError(f"fixed-effects demeaning did not converge in {maxiter} iterations")
+        out[:, j] = r
+    return out[:, 0] if one else out
+
+
+def n_fe_params(codes: list) -> int:
+    """Number of fixed-effect parameters: levels minus one redundancy per extra dimension (connected sets)."""
+    if not codes:
+        return 0
+    total = sum(int(c.max()) + 1 for c in codes)
+    if len(codes) >= 2:
+        total -= _n_components(codes[0], codes[1]) + (len(codes) - 2)
+    return total
+
+
+def _n_components(a: np.ndarray, b: np.ndarray) -> int:
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    na, nb = int(a.max()) + 1, int(b.max()) + 1
+    g = coo_matrix((np.ones(a.size), (a, b + na)), shape=(na + nb, na + nb))
+    return int(connected_components(g, directed=False)[0])
+
+
+@dataclass
+class FEFit:
+    """Result of :func:`fe_ols` (internal)."""
+
+    coef: np.ndarray
+    vcov: np.ndarray
+    resid: np.ndarray
+    xd: np.ndarray
+    n: int
+    k: int
+    n_fe: int
+    n_clusters: int | None
+    df_resid: int
+    vcov_type: str
+
+
+def fe_ols(y: np.ndarray, x: np.ndarray, codes: list, *, vcov: str = "cluster", cluster: np.ndarray | None = None,
+           weights: np.ndarray | None = None, xd: np.ndarray | None = None, yd: np.ndarray | None = None) -> FEFit:
+    """OLS of ``y`` on ``x`` absorbing the fixed effects ``codes`` (internal; arrays already validated).
+
+    ``vcov``: ``"cluster"`` (CR1 with ``G/(G-1) (n-1)/(n-K)``, K counting the regressors and the fixed effects not
+    nested in the clusters, as fixest and Stata's reghdfe do), ``"hc1"`` (``n/(n-K)``) or ``"iid"``.
+    """
+    if vcov not in VCOV_TYPES:
+        raise SpecificationError(f"vcov must be one of {VCOV_TYPES}, got {vcov!r}")
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 1:
+        x = x[:, None]
+    n, k = x.shape
+    if xd is None:
+        xd = demean(x, codes, weights)
+    if yd is None:
+        yd = demean(np.asarray(y, dtype=float), codes, weights)
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    if weights is None:
+        xw, yw = xd, yd
+    else:
+        sw = np.sqrt(w)
+        xw, yw = xd * sw[:, None], yd * sw
+    xtx = xw.T @ xw
+    scale = np.sqrt(np.diag(xtx))
+    if (scale <= 1e-10 * max(1.0, np.abs(xd).max() if xd.size else 1.0)).any():
+        dead = np.flatnonzero(scale <= 1e-10 * max(1.0, np.abs(xd).max()))
+        raise EstimationError(f"regressor(s) at position(s) {list(dead)} are absorbed by the fixed effects")
+    cond = np.linalg.cond(xtx / np.outer(scale, scale))
+    if not np.isfinite(cond) or cond > 1e12:
+        raise EstimationError(f"regressors are collinear given the fixed effects (condition number {cond:.3g})")
+    bread = np.linalg.inv(xtx)
+    coef = bread @ (xw.T @ yw)
+    resid = yd - xd @ coef
+    nfe = n_fe_params(codes)
+    n_clusters = None
+    if vcov == "iid":
+        df = n - k - nfe
+        s2 = float((w * resid**2).sum() / df)
+        v = bread * s2
+    elif vcov == "hc1":
+        df = n - k - nfe
+        meat = (xd * (w * resid)[:, None]).T @ (xd * (w * resid)[:, None])
+        v = bread @ meat @ bread * n / df
+    else:
+        if cluster is None:
+            raise SpecificationError("vcov='cluster' needs cluster codes")
+        ccodes, _ = _factorize(cluster)
+        n_clusters = int(ccodes.max()) + 1
+        we = resid if weights is None else w * resid
+        xdf = np.asfortranarray(xd)
+        scores = np.stack([np.bincount(ccodes, xdf[:, j] * we, minlength=n_clusters) for j in range(k)], 1)
+        meat = scores.T @ scores
+        # fixed effects nested in the cluster variable count as one parameter (fixest's fixef.K = "nested",
+        # Stata's reghdfe): K = k + sum over FE dims of (1 if nested else levels) - (dims - 1)
+        k_fe = sum(1 if _is_nested(c, ccodes) else int(c.max()) + 1 for c in codes) - max(len(codes) - 1, 0)
+        v = bread @ meat @ bread * (n_clusters / (n_clusters - 1)) * ((n - 1) / (n - k - k_fe))
+        df = n_clusters - 1
+    return FEFit(coef=coef, vcov=v, resid=resid, xd=xd, n=n, k=k, n_fe=nfe, n_clusters=n_clusters, df_resid=df,
+                 vcov_type=vcov)
+
+
+def _is_nested(fe_codes: np.ndarray, cluster_codes: np.ndarray) -> bool:
+    """True when every fixed-effect level lies within a single cluster."""
+    nfe = int(fe_codes.max()) + 1
+    lo = np.full(nfe, np.iinfo(np.int64).max)
+    hi = np.full(nfe, -1)
+    np.minimum.at(lo, fe_codes, cluster_codes)
+    np.maximum.at(hi, fe_codes, cluster_codes)
+    return bool((lo == hi).all())
+
+
+def resolve_vcov(data: pd.DataFrame, vcov: str, cluster: str | None, unit: str):
+    """Map the user's ``vcov``/``cluster`` to (vcov type, cluster values); clusters default to the unit."""
+    v = str(vcov).lower()
+    if v in ("cr1", "clustered"):
+        v = "cluster"
+    if v not in VCOV_TYPES:
+        raise SpecificationError(f"vcov must be one of {VCOV_TYPES}, got {vcov!r}")
+    if v != "cluster":
+        return v, None
+    col = cluster or unit
+    _check_columns(data, [col])
+    return v, data[col].to_numpy()
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# TWFE DiD
+
+
+def twfe(data: pd.DataFrame, y: str, *, unit: str, time: str, treatment: str, covariates=(), vcov: str = "cluster",
+         cluster: str | None = None, weights: str | None = None, alpha: float = 0.05) -> DiDResults:
+    """Two-way fixed-effects DiD: ``y_it = a_i + l_t + beta D_it + X_it'g + e_it``.
+
+    Estimand
+        ``beta``, the coefficient of the treatment indicator with unit and period fixed effects.  With a single
+        adoption date and parallel trends (no anticipation) it is the ATT; with staggered adoption and
+        heterogeneous or dynamic effects it is a variance-weighted average of 2x2 comparisons, some with negative
+        weights (Goodman-Bacon 2021, see :func:`bacon_decomposition`; de Chaisemartin and D'Haultfoeuille 2020).
+    Assumptions
+        Parallel trends, no anticipation, homogeneous effects for the staggered case; SEs cluster-robust by unit by
+        default (CR1, fixest/Stata small-sample factor; t with G-1 df).
+
+    Parameters
+    ----------
+    data : DataFrame (not modified)
+    y, unit, time, treatment : column names (treatment: 0/1 or continuous)
+    covariates : sequence of column names (time-varying controls)
+    vcov : ``"cluster"`` (default, by ``cluster`` or the unit), ``"hc1"`` or ``"iid"``; any other specification
+        (``"CR2"``, ``"driscoll-kraay"``, ``{"CR1": ["a", "b"]}``, ...) is passed to the panel core
+        :func:`clusterecon.panel.fit` (two-way within model), which supplies its covariance estimators
+    weights : optional column of observation weights
+    alpha : level of the confidence intervals
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from clusterecon.did.twfe import twfe
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"i": np.repeat(np.arange(20), 4), "t": np.tile(np.arange(4), 20)})
+    >>> df["d"] = ((df.i < 10) & (df.t >= 2)).astype(int)
+    >>> df["y"] = 0.1 * df.i + 0.5 * df.t + 2.0 * df.d + rng.normal(0, 0.1, len(df))
+    >>> round(float(twfe(df, "y", unit="i", time="t", treatment="d").estimate["d"]), 1)
+    2.0
+    """
+    covariates = list(covariates)
+    cols = [y, unit, time, treatment, *covariates] + ([weights] if weights else [])
+    _check_columns(data, cols)
+    _check_missing(data, cols)
+    _time_values(data, time)
+    if not (isinstance(vcov, str) and vcov.lower() in (*VCOV_TYPES, "cr1", "clustered")):
+        return _twfe_panel_core(data, y, unit, time, treatment, covariates, vcov, weights, alpha)
+    ucodes, uvals = _factorize(data[unit])
+    tcodes, tvals = _factorize(data[time])
+    _check_unique(ucodes, tcodes, tvals.size, data, unit, time)
+    vtype, cl = resolve_vcov(data, vcov, cluster, unit)
+    x = np.column_stack([_numeric(data, c) for c in [treatment, *covariates]])
+    w = _numeric(data, weights) if weights else None
+    fit = fe_ols(_numeric(data, y), x, [ucodes, tcodes], vcov=vtype, cluster=cl, weights=w)
+    terms = [treatment, *covariates]
+    se = np.sqrt(np.diag(fit.vcov))
+    df = fit.df_resid if vtype == "cluster" else fit.df_resid
+    table = tidy_table(terms, fit.coef, se, alpha=alpha, df=df)
+    info = {"n_obs": fit.n, "n_units": int(uvals.size), "n_periods": int(tvals.size), "vcov_type": vtype,
+            "n_clusters": fit.n_clusters, "df": df, "alpha": alpha}
+    caveats = []
+    d = x[:, 0]
+    if np.isin(d, (0, 1)).all():
+        g = np.full(uvals.size, np.inf)
+        np.minimum.at(g, ucodes, np.where(d == 1, tvals[tcodes].astype(float), np.inf))
+        if np.unique(g[np.isfinite(g)]).size > 1:
+            caveats.append("staggered adoption: TWFE averages 2x2 comparisons with possibly negative weights; see "
+                           "bacon_decomposition and the heterogeneity-robust estimators")
+    return DiDResults(table=table, method="TWFE difference-in-differences", vcov=fit.vcov, info=info,
+                      caveats=caveats)
+
+
+def _twfe_panel_core(data, y, unit, time, treatment, covariates, vcov, weights, alpha) -> DiDResults:
+    """TWFE through :func:`clusterecon.panel.fit` for the covariance estimators only the panel core has."""
+    from ..panel import fit
+
+    rhs = " + ".join([treatment, *covariates])
+    res = fit(f"{y} ~ {rhs}", data, entity=unit, time=time, model="within", effects="twoways", vcov=vcov,
+              weights=weights)
+    frame = res.to_frame()
+    df = frame["df"].iloc[0] if "df" in frame.columns and np.isfinite(frame["df"].iloc[0]) else None
+    table = tidy_table(frame["term"], frame["estimate"], frame["std_error"], alpha=alpha, df=df)
+    info = {"n_obs": int(len(data)), "vcov_type": str(vcov), "alpha": alpha, "df": df, "panel_core": True}
+    return DiDResults(table=table, method="TWFE difference-in-differences", vcov=getattr(res, "vcov", None),
+                      info=info, caveats=[f"covariance {vcov!r} from clusterecon.panel.fit"])
