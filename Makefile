@@ -45,11 +45,16 @@ FAOSTAT_MIRROR ?= $(if $(CLUSTERECON_DATA_MIRROR),$(CLUSTERECON_DATA_MIRROR),$(w
 export CLUSTERECON_DATA_MIRROR := $(FAOSTAT_MIRROR)
 MIRROR_FILES := $(FAOSTAT_MIRROR)
 
-STEPS := facts audit series sources
+CASE_CODE := $(wildcard clusterecon/cases/*.py clusterecon/workflow/case_steps.py)
+STEPS := facts audit series sources case_chile_tomato case_japan_shares case_nicaragua_dairy case_suppliers
 DEPS_facts := data/paper/facts.csv $(PAPER_CODE)
 DEPS_audit := data/paper/facts.csv $(PAPER_CODE)
 DEPS_series := data/paper/facts.csv $(PAPER_CODE)
 DEPS_sources := data/paper/facts.csv $(PAPER_CODE) $(SOURCE_CODE) $(MIRROR_FILES)
+DEPS_case_chile_tomato := data/paper/facts.csv $(PAPER_CODE) $(SOURCE_CODE) $(MIRROR_FILES) $(REGIME_CODE) $(ESTIMATOR_CODE) $(CASE_CODE)
+DEPS_case_japan_shares := data/paper/facts.csv $(PAPER_CODE) $(SOURCE_CODE) $(MIRROR_FILES) $(ESTIMATOR_CODE) $(CASE_CODE)
+DEPS_case_nicaragua_dairy := $(DEPS_case_chile_tomato)
+DEPS_case_suppliers := data/paper/facts.csv $(PAPER_CODE) $(ESTIMATOR_CODE) $(CASE_CODE)
 
 $(STAMPS)/%: | $(VENV)/.installed
 	$(BIN)/clusterecon replicate --step $* --no-manifest --quiet --out $(OUT)
@@ -73,6 +78,21 @@ test: $(VENV)/.installed-test
 
 test-long: $(VENV)/.installed-test
 	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+## Benchmarks against the peers (never part of make test) ---------------------------------------------------------
+BENCH_VENV := benchmarks/.venv
+BENCH_ARGS ?=
+$(BENCH_VENV)/.installed: benchmarks/requirements-peers.txt pyproject.toml
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip --disable-pip-version-check --quiet install -e . -r benchmarks/requirements-peers.txt
+	touch $@
+
+bench: $(BENCH_VENV)/.installed
+	$(BENCH_VENV)/bin/python benchmarks/run.py $(BENCH_ARGS)
+
+## Documentation site (built strictly by the test suite as well) ----------------------------------------------------
+docs: $(VENV)/.installed-test
+	$(BIN)/mkdocs build --strict --site-dir site
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check clusterecon tests

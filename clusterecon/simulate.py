@@ -5,6 +5,11 @@ at cohort-specific dates, never-treated units included, with unit and period eff
 heterogeneous, dynamic treatment effects whose true values are returned with the data.  It is vectorised (no Python
 loop over units or periods) and draws 10^7 rows in a few seconds.  Calibrations (e.g. to a supplier network) can be
 built on top by passing ``effect`` as a function and choosing ``cohorts``.
+
+:func:`supplier_panel` draws a SYNTHETIC supplier x year panel of a tomato-processing network calibrated to
+Perez-Aleman (2002) (processors, suppliers and farm sizes read from the paper's facts by
+:func:`supplier_calibration`), with staggered adoption of cooperative monitoring by processor and heterogeneous,
+dynamic effects (case d, :mod:`clusterecon.cases.suppliers`).
 """
 
 from __future__ import annotations
@@ -74,6 +79,16 @@ def staggered_panel(
     n_units, n_periods = int(n_units), int(n_periods)
     if n_units < 1 or n_periods < 2:
         raise SpecificationError(f"need n_units >= 1 and n_periods >= 2, got {n_units} and {n_periods}")
+    for name, value in (("unit_sd", unit_sd), ("time_sd", time_sd), ("noise_sd", noise_sd),
+                        ("cohort_heterogeneity", cohort_heterogeneity)):
+        if not (np.isfinite(value) and value >= 0):
+            raise SpecificationError(f"{name} must be a finite non-negative number, got {value!r}")
+    for name, value in (("dynamic", dynamic), ("covariate_effect", covariate_effect)) + (
+            () if callable(effect) else (("effect", effect),)):
+        if not np.isfinite(value):
+            raise SpecificationError(f"{name} must be finite, got {value!r}")
+    if int(n_covariates) != n_covariates or n_covariates < 0:
+        raise SpecificationError(f"n_covariates must be a non-negative integer, got {n_covariates!r}")
     if not 0.0 <= never_treated <= 1.0:
         raise SpecificationError(f"never_treated must be a share in [0, 1], got {never_treated}")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
@@ -168,7 +183,8 @@ def supplier_panel(seed: int | np.random.Generator | None = 0, *, n_suppliers: i
                    calib: dict | None = None) -> pd.DataFrame:
     """Draw a SYNTHETIC supplier x year panel of a tomato-processing network with staggered cooperative monitoring.
 
-    Calibration (from :func:`supplier_calibration`, i.e. the paper's facts): years ``first_year..last_year`` (1985-1995),
+    Calibration (from :func:`supplier_calibration`, i.e. the paper's facts): years ``first_year..last_year``
+    (1985-1995),
     ``processors_first`` processors (2) with ``suppliers_first`` suppliers (210) in the first year, growing
     geometrically to ``n_processors`` (9) and ``n_suppliers`` (5,000) in the last year; farm area uniform on
     ``farm_ha`` (10-12 ha), tomato area uniform on ``tomato_ha`` (3-4 ha).

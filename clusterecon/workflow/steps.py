@@ -5,6 +5,8 @@
 | ``facts`` | ``tables/paper_facts.{csv,tex,md}`` |
 | ``audit`` | ``tables/claims_audit.{csv,tex,md}`` |
 | ``series`` | ``data/series_from_paper.csv``, ``tables/descriptives.{csv,tex,md}``, ``figures/paper_*.{png,pdf}`` |
+| ``sources`` | ``tables/reconciliation.{csv,tex,md}``; which FAOSTAT file was used (or the fallback) in the manifest |
+| ``case_*`` | the four case analyses: see :mod:`clusterecon.workflow.case_steps` |
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import re
 from ..report.figures import deterministic_style, plot_series_panels, save_figure
 from ..report.tables import render_csv, write_table
 from .._io import write_text_atomic
+from .case_steps import CASE_STEPS
 from .replicate import Context, Step
 
 __all__ = ["STEPS"]
@@ -59,9 +62,13 @@ def _series(ctx: Context) -> None:
     long = paper.series()
     ctx.add([write_text_atomic(ctx.path("data", "series_from_paper.csv"), render_csv(long))])
     desc = paper.descriptives()
-    ctx.add(write_table(desc, ctx.path("tables", "descriptives"), caption="Descriptive replication from the paper's facts",
-                        label="tab:descriptives",
-                        notes="Two units (Chile, China) admit no sampling inference: differences are descriptive."))
+    caption, notes = ("Descriptive replication from the paper's facts",
+                      "Two units (Chile, China) admit no sampling inference: differences are descriptive.")
+    ctx.add(write_table(desc, ctx.path("tables", "descriptives"), formats=("csv", "md"), caption=caption,
+                        label="tab:descriptives", notes=notes))
+    short = desc[["measure", "series", "entity", "start_year", "end_year", "start_value", "end_value", "value", "basis"]]
+    ctx.add(write_table(short, ctx.path("tables", "descriptives"), formats=("tex",), caption=caption,
+                        label="tab:descriptives", notes=notes + " Fact ids and notes: descriptives.csv."))
     for group, part in long.groupby("group", sort=True):
         fig = plot_series_panels(part, title=str(group).replace("_", " "),
                                  caption=f"Source: {PAPER} (facts table). Points are the paper's figures; gaps are "
@@ -77,10 +84,14 @@ def _sources(ctx: Context) -> None:
     # retrieval time, cache hits and local paths would make reruns differ; the file's SHA-256 identifies the data
     record = {k: v for k, v in record.items() if k not in ("retrieved_at", "parquet", "parquet_hit", "path", "source")}
     ctx.inputs["faostat"] = record
-    ctx.add(write_table(table, ctx.path("tables", "reconciliation"),
-                        caption="The paper's figures against FAOSTAT", label="tab:reconciliation",
-                        notes="Source: FAO, FAOSTAT, Trade: Crops and livestock products (CC BY 4.0); "
-                              f"data used: {record.get('status', 'unknown')}."))
+    caption = "The paper's figures against FAOSTAT"
+    notes = ("Source: FAO, FAOSTAT, Trade: Crops and livestock products (CC BY 4.0); "
+             f"data used: {record.get('status', 'unknown')}.")
+    ctx.add(write_table(table, ctx.path("tables", "reconciliation"), formats=("csv", "md"), caption=caption,
+                        label="tab:reconciliation", notes=notes))
+    short = table[["fact_id", "year", "paper_value", "paper_unit", "source_value", "ratio"]]
+    ctx.add(write_table(short, ctx.path("tables", "reconciliation"), formats=("tex",), caption=caption,
+                        label="tab:reconciliation", notes=notes + " Notes on each match: reconciliation.csv."))
 
 
 STEPS: list[Step] = [
@@ -88,4 +99,5 @@ STEPS: list[Step] = [
     Step("audit", "claims audit", _audit),
     Step("series", "series and descriptives", _series),
     Step("sources", "FAOSTAT reconciliation", _sources),
+    *CASE_STEPS,
 ]
