@@ -46,11 +46,12 @@ export CLUSTERECON_DATA_MIRROR := $(FAOSTAT_MIRROR)
 MIRROR_FILES := $(FAOSTAT_MIRROR)
 
 CASE_CODE := $(wildcard clusterecon/cases/*.py clusterecon/workflow/case_steps.py)
-STEPS := facts audit series sources case_chile_tomato case_japan_shares case_nicaragua_dairy case_suppliers
+STEPS := facts audit series sources panel_models case_chile_tomato case_japan_shares case_nicaragua_dairy case_suppliers
 DEPS_facts := data/paper/facts.csv $(PAPER_CODE)
 DEPS_audit := data/paper/facts.csv $(PAPER_CODE)
 DEPS_series := data/paper/facts.csv $(PAPER_CODE)
 DEPS_sources := data/paper/facts.csv $(PAPER_CODE) $(SOURCE_CODE) $(MIRROR_FILES)
+DEPS_panel_models := data/paper/facts.csv $(PAPER_CODE) $(ESTIMATOR_CODE)
 DEPS_case_chile_tomato := data/paper/facts.csv $(PAPER_CODE) $(SOURCE_CODE) $(MIRROR_FILES) $(REGIME_CODE) $(ESTIMATOR_CODE) $(CASE_CODE)
 DEPS_case_japan_shares := data/paper/facts.csv $(PAPER_CODE) $(SOURCE_CODE) $(MIRROR_FILES) $(ESTIMATOR_CODE) $(CASE_CODE)
 DEPS_case_nicaragua_dairy := $(DEPS_case_chile_tomato)

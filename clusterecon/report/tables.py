@@ -19,7 +19,8 @@ from .._io import write_text_atomic
 from ..errors import SpecificationError
 from ..results import Results
 
-__all__ = ["render_csv", "render_latex", "render_markdown", "write_table", "regression_table", "FORMATS"]
+__all__ = ["render_csv", "render_latex", "render_markdown", "write_table", "regression_table",
+           "write_regression_table", "latex_escape", "FORMATS"]
 
 FORMATS = ("csv", "tex", "md")
 SYNTHETIC_NOTE = "SYNTHETIC DATA: simulated, not observed."
@@ -132,3 +133,78 @@ def regression_table(models: list[Results], *, model_heads: list[str] | None = N
 
     return maketables.ETable(list(models), model_heads=model_heads, caption=caption or None,
                              tab_label=label or None, notes=notes, coef_fmt=coef_fmt, **kwargs)
+
+
+_GT_ID = re.compile(r'id="([a-z]{10})"')
+_DOCX_DATE = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
+
+
+def _stable_html(html: str) -> str:
+    """great_tables gives each table a random element id; fix it so reruns are byte-identical."""
+    found = _GT_ID.search(html)
+    return html.replace(found.group(1), "clusterecon-table") if found else html
+
+
+def _stable_docx(data: bytes) -> bytes:
+    """Rewrite a .docx (a zip) with fixed member timestamps and fixed document dates."""
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in sorted(src.namelist()):
+            body = src.read(name)
+            if name == "docProps/core.xml":
+                body = _DOCX_DATE.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", body)
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(info, body)
+    return out.getvalue()
+
+
+def _etable_markdown(table, caption: str, notes: str) -> str:
+    frame = table.df.copy()
+    frame.columns = [" ".join(str(level) for level in col if str(level)) if isinstance(col, tuple) else str(col)
+                     for col in frame.columns]
+    frame.index = [str(idx[-1]) if isinstance(idx, tuple) else str(idx) for idx in frame.index]
+    frame = frame.map(lambda v: str(v).replace("\n", " ").replace("\\n", " "))
+    frame = frame.reset_index(names="")
+    parts = [f"**{caption}**\n"] if caption else []
+    parts.append(frame.to_markdown(index=False))
+    if notes:
+        parts.append(f"\n{notes}")
+    return "\n".join(parts) + "\n"
+
+
+def write_regression_table(models, stem: str | Path, *, model_heads: list[str] | None = None, caption: str = "",
+                           label: str = "", notes: str = "", synthetic: bool = False,
+                           formats: Iterable[str] = ("tex", "md", "html", "docx")) -> list[Path]:
+    """Write a side-by-side table of results objects (maketables ``ETable``) as LaTeX, Markdown, HTML and Word.
+
+    Every file is written atomically and is byte-identical across reruns (great_tables' random element id and the
+    Word file's timestamps are fixed).  ``synthetic=True`` labels caption and notes as simulated data.
+    """
+    from .._io import write_bytes_atomic
+
+    stem = Path(stem)
+    if synthetic:
+        caption = f"{caption} [synthetic data]" if caption else "[synthetic data]"
+        notes = f"{SYNTHETIC_NOTE} {notes}".strip()
+    table = regression_table(list(models), model_heads=model_heads, caption=caption, label=label, notes=notes)
+    paths = []
+    for fmt in formats:
+        target = stem.with_suffix(f".{fmt}")
+        if fmt == "tex":
+            paths.append(write_text_atomic(target, table.make("tex") + "\n"))
+        elif fmt == "md":
+            paths.append(write_text_atomic(target, _etable_markdown(table, caption, notes)))
+        elif fmt == "html":
+            paths.append(write_text_atomic(target, _stable_html(str(table.make("html")))))
+        elif fmt == "docx":
+            document = table.make("docx")
+            buf = io.BytesIO()
+            document.save(buf)
+            paths.append(write_bytes_atomic(target, _stable_docx(buf.getvalue())))
+        else:
+            raise SpecificationError(f"unknown regression-table format {fmt!r}; choose from tex, md, html, docx")
+    return paths

@@ -74,3 +74,16 @@ def test_results_are_a_maketables_plugin():
     table = regression_table([_Toy(1.0), _Toy(1.5)], model_heads=["A", "B"])
     tex = table.make("tex")
     assert "1.500" in tex and "(0.5" in tex and "Observations" in tex and "40" in tex
+
+
+def test_regression_table_files_are_byte_identical_and_labelled(tmp_path):
+    from clusterecon.report.tables import write_regression_table
+
+    runs = [write_regression_table([_Toy(1.0), _Toy(1.5)], tmp_path / run / "t", model_heads=["A", "B"],
+                                   caption="Cap", synthetic=True) for run in ("r1", "r2")]
+    assert [p.suffix for p in runs[0]] == [".tex", ".md", ".html", ".docx"]
+    assert [sha256_file(p) for p in runs[0]] == [sha256_file(p) for p in runs[1]]
+    md = runs[0][1].read_text()
+    assert "synthetic" in md.lower() and "1.500" in md
+    with pytest.raises(SpecificationError, match="unknown regression-table format"):
+        write_regression_table([_Toy(1.0)], tmp_path / "x", formats=("xls",))
