@@ -47,6 +47,8 @@ def _time_as_int(values: pd.Series, name: str) -> np.ndarray:
     if values.isna().any():
         rows = list(values.index[values.isna()][:5])
         raise DataError(f"time column {name!r} has missing values (rows {rows})")
+    if values.dtype.kind in "iu":  # numpy integer column: already integer-like
+        return values.to_numpy(dtype=np.int64, copy=False)
     if pd.api.types.is_datetime64_any_dtype(values):
         raise DataError(
             f"time column {name!r} holds dates; convert it to integer periods (e.g. year or a period ordinal) first"
@@ -65,6 +67,19 @@ def _time_as_int(values: pd.Series, name: str) -> np.ndarray:
         i = int(np.flatnonzero(frac)[0])
         raise DataError(f"time column {name!r} is not integer-like: value {float(arr[i])!r} at row {values.index[i]!r}")
     return np.round(arr).astype(np.int64)
+
+
+def _factorize_sorted(values) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(values, sort=True)`` with a hash-free path for integer columns of compact range."""
+    from .absorb import _int_codes
+
+    arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+    if isinstance(arr, np.ndarray):
+        fast = _int_codes(arr)
+        if fast is not None:
+            return fast[0], pd.Index(fast[1].astype(arr.dtype, copy=False))
+    codes, levels = pd.factorize(values, sort=True)
+    return codes, levels
 
 
 class Panel:
@@ -115,13 +130,14 @@ class Panel:
         self.entity = entity
         self.time = time
         self._data = data.copy() if _copy else data
-        self.entity_codes, self.entity_levels = pd.factorize(data[entity], sort=True)
+        self.entity_codes, self.entity_levels = _factorize_sorted(data[entity])
         self.time_values = t_int
-        self.time_codes, self.time_levels = pd.factorize(t_int, sort=True)
+        self.time_codes, self.time_levels = _factorize_sorted(t_int)
         n_e, n_t = len(self.entity_levels), len(self.time_levels)
         key = self.entity_codes.astype(np.int64) * n_t + self.time_codes
         if n_e * n_t <= 50_000_000:
-            dup = np.bincount(key, minlength=n_e * n_t)[key] > 1
+            cell_counts = np.bincount(key, minlength=n_e * n_t)
+            dup = cell_counts[key] > 1 if cell_counts.max() > 1 else np.zeros(1, dtype=bool)
         else:
             dup = pd.Series(key).duplicated(keep=False).to_numpy()
         if dup.any():
@@ -147,13 +163,17 @@ class Panel:
             if singletons == "warn":
                 warnings.warn(msg, DataWarning, stacklevel=2)
         self.singletons = single
-        # gaps: periods missing between an entity's first and last observation
-        tmin = np.full(len(self.entity_levels), np.iinfo(np.int64).max)
-        tmax = np.full(len(self.entity_levels), np.iinfo(np.int64).min)
-        np.minimum.at(tmin, self.entity_codes, t_int)
-        np.maximum.at(tmax, self.entity_codes, t_int)
-        span = tmax - tmin + 1
-        self.gaps_per_entity = pd.Series(span - counts, index=self.entity_levels, name="gaps")
+        # gaps: periods missing between an entity's first and last observation (none in a balanced panel whose
+        # periods are consecutive integers)
+        if len(self._data) == n_e * n_t and int(self.time_levels[-1]) - int(self.time_levels[0]) == n_t - 1:
+            gaps = np.zeros(n_e, dtype=np.int64)
+        else:
+            tmin = np.full(n_e, np.iinfo(np.int64).max)
+            tmax = np.full(n_e, np.iinfo(np.int64).min)
+            np.minimum.at(tmin, self.entity_codes, t_int)
+            np.maximum.at(tmax, self.entity_codes, t_int)
+            gaps = tmax - tmin + 1 - counts
+        self.gaps_per_entity = pd.Series(gaps, index=self.entity_levels, name="gaps")
 
     # ------------------------------------------------------------------ properties
     @property

@@ -62,6 +62,38 @@ def parse_formula(formula: str) -> tuple[str, str, list[str]]:
     return lhs, rhs, fes
 
 
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+_QR_MAX_ROWS = 100_000  # above this many rows OLS uses the normal equations (with refinement) instead of QR
+
+
+def _simple_terms(rhs: str, data: pd.DataFrame) -> tuple[list[str], bool] | None:
+    """(columns, intercept) when ``rhs`` is a plain sum of numeric (non-bool) columns such as ``"x1 + x2 - 1"``;
+    None for anything else (transformations, interactions, categoricals), which then goes through formulaic.
+
+    The columns come in formula order without duplicates, as formulaic orders first-degree terms.
+    """
+    body = rhs.strip()
+    intercept = True
+    m = re.fullmatch(r"(.*?)\s*-\s*1", body)
+    if m:
+        body, intercept = m.group(1), False
+    cols: list[str] = []
+    for tok in body.split("+"):
+        tok = tok.strip()
+        if tok == "1":
+            continue
+        if tok == "0":
+            intercept = False
+            continue
+        if not _IDENT.fullmatch(tok) or tok not in data.columns:
+            return None
+        dt = data[tok].dtype
+        if not pd.api.types.is_numeric_dtype(dt) or pd.api.types.is_bool_dtype(dt):
+            return None
+        cols.append(tok)
+    return list(dict.fromkeys(cols)), intercept
+
+
 def _required(rhs: str) -> set[str]:
     import formulaic
 
@@ -72,9 +104,18 @@ def _required(rhs: str) -> set[str]:
 
 
 def _lstsq(X: np.ndarray, y: np.ndarray, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """OLS by QR with a rank check naming the collinear columns; returns (beta, (X'X)^-1)."""
+    """OLS by QR with a rank check naming the collinear columns; returns (beta, (X'X)^-1).
+
+    Above ``_QR_MAX_ROWS`` rows, the normal equations on scaled columns with one step of iterative refinement (one
+    pass over the data for X'X and two for X'y and X'r, no n x k copy), falling back to QR when the scaled X'X is
+    near singular (so the collinearity error is the same).
+    """
     if X.shape[1] == 0:
         raise SpecificationError("the model has no regressors left to estimate")
+    if X.shape[0] > _QR_MAX_ROWS:
+        out = _normal_equations(X, y)
+        if out is not None:
+            return out
     q, r = np.linalg.qr(X)
     d = np.abs(np.diag(r))
     scale = np.sqrt((X * X).sum(axis=0))
@@ -87,6 +128,31 @@ def _lstsq(X: np.ndarray, y: np.ndarray, names: list[str]) -> tuple[np.ndarray, 
     beta = np.linalg.solve(r, q.T @ y)
     rinv = np.linalg.solve(r, np.eye(r.shape[0]))
     return beta, rinv @ rinv.T
+
+
+def _normal_equations(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(beta, (X'X)^-1) from a Cholesky factor of the column-scaled X'X, or None when it is near singular."""
+    xtx = X.T @ X
+    d = np.sqrt(np.diag(xtx))
+    if not np.all(d > 0) or not np.all(np.isfinite(xtx)):
+        return None
+    S = xtx / np.outer(d, d)
+    try:
+        L = np.linalg.cholesky(S)
+    except np.linalg.LinAlgError:
+        return None
+    if np.min(np.abs(np.diag(L))) < 1e-6:  # ill-conditioned: let QR decide (and name the collinear columns)
+        return None
+    import scipy.linalg
+
+    def solve(v):
+        return scipy.linalg.cho_solve((L, True), v / d) / d
+
+    beta = solve(X.T @ y)
+    beta = beta + solve(X.T @ (y - X @ beta))  # one step of iterative refinement
+    Sinv = scipy.linalg.cho_solve((L, True), np.eye(len(d)))
+    bread = Sinv / np.outer(d, d)
+    return beta, (bread + bread.T) / 2
 
 
 def _entity_means(v: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
@@ -113,6 +179,7 @@ def fit(
     vcov: Any = "classical",
     weights: str | np.ndarray | None = None,
     tol: float = 1e-12,
+    _fast: bool = True,
 ) -> PanelResults:
     """Fit a plm-style linear panel model.
 
@@ -136,6 +203,10 @@ def fit(
         Positive analytic weights (WLS; weighted means in the within transformation).  Not with ``model="random"``.
     tol : float
         Convergence tolerance of the alternating projections (two or more sets of fixed effects).
+    _fast : bool
+        Internal switch for tests: ``False`` takes the reference path (formulaic design matrices, alternating
+        projections).  The fast path -- plain ``y ~ x1 + x2`` formulas read straight from the columns, exact two-way
+        demeaning for panels with few periods, normal equations on large samples -- gives the same numbers.
 
     Returns
     -------
@@ -170,7 +241,8 @@ def fit(
     lhs, rhs, extra_fe = parse_formula(formula)
     if extra_fe and model != "within":
         raise SpecificationError(f"absorbed fixed effects ('| {' + '.join(extra_fe)}') need model='within'")
-    needed = [lhs, *sorted(_required(rhs)), *extra_fe]
+    simple = _simple_terms(rhs, data) if _fast else None
+    needed = [lhs, *(sorted(set(simple[0])) if simple is not None else sorted(_required(rhs))), *extra_fe]
     if isinstance(weights, str):
         needed.append(weights)
     missing = [c for c in dict.fromkeys(needed) if c not in data.columns]
@@ -181,7 +253,7 @@ def fit(
     if not pd.api.types.is_numeric_dtype(data[lhs]) or pd.api.types.is_bool_dtype(data[lhs]):
         raise SpecificationError(f"outcome {lhs!r} is not numeric (dtype {data[lhs].dtype})")
     bare = set(re.findall(r"[A-Za-z_][A-Za-z_0-9.]*", rhs))
-    for c in sorted(_required(rhs)):
+    for c in [] if simple is not None else sorted(_required(rhs)):
         wrapped = re.search(rf"C\(\s*{re.escape(c)}\s*[,)]", rhs)
         if c in bare and not wrapped and not pd.api.types.is_numeric_dtype(data[c]):
             raise SpecificationError(
@@ -194,13 +266,13 @@ def fit(
     for c in (entity, time):
         if c not in data.columns:
             raise SpecificationError(f"{'entity' if c == entity else 'time'} column {c!r} is not in the data")
-    sub = data[cols]
+    sub = _select(data, cols)
     w_arr = None
     if weights is not None and not isinstance(weights, str):
         w_arr = np.asarray(weights, dtype=float)
         if w_arr.shape != (len(data),):
             raise SpecificationError(f"weights must have one value per row ({len(data)}), got shape {w_arr.shape}")
-    use = sub[[c for c in cols if c not in (entity, time)]].notna().all(axis=1).to_numpy()
+    use = _complete_rows(sub, [c for c in cols if c not in (entity, time)])
     if w_arr is not None:
         use &= np.isfinite(w_arr)
     if not use.all():
@@ -226,19 +298,33 @@ def fit(
     if w_arr is not None and model == "random":
         raise SpecificationError("weights are not supported with model='random'")
 
-    import formulaic
+    Zraw = None
+    if simple is not None:
+        xcols, with_int = simple
+        with_int = with_int and model != "within"  # the within model drops the intercept anyway
+        names = (["Intercept"] if with_int else []) + xcols
+        # outcome and regressors in one Fortran-ordered block (column 0 = y): no further copy before demeaning
+        Zraw = np.empty((len(sub), 1 + len(names)), order="F")
+        Zraw[:, 0] = sub[lhs].to_numpy(dtype=float)
+        if with_int:
+            Zraw[:, 1] = 1.0
+        for j, c in enumerate(xcols, start=1 + int(with_int)):
+            Zraw[:, j] = sub[c].to_numpy(dtype=float)
+        X = Zraw[:, 1:]
+    else:
+        import formulaic
 
-    try:
-        mm = formulaic.model_matrix(rhs, sub.reset_index(drop=True), na_action="raise")
-    except Exception as exc:
-        raise SpecificationError(f"cannot build the regressors of {formula!r}: {exc}") from exc
-    names = [str(c) for c in mm.columns]
-    X = np.asarray(mm, dtype=float)
-    y = sub[lhs].to_numpy(dtype=float)
+        try:
+            mm = formulaic.model_matrix(rhs, sub.reset_index(drop=True), na_action="raise")
+        except Exception as exc:
+            raise SpecificationError(f"cannot build the regressors of {formula!r}: {exc}") from exc
+        names = [str(c) for c in mm.columns]
+        X = np.asarray(mm, dtype=float)
+    y = sub[lhs].to_numpy(dtype=float) if Zraw is None else Zraw[:, 0]
     if np.ptp(y) == 0:
         raise EstimationError(f"outcome {lhs!r} has zero variance (all values equal {y[0]!r})")
     has_int = "Intercept" in names
-    ent = panel.entity_codes.astype(np.int64)
+    ent = panel.entity_codes.astype(np.int64, copy=False)
     tval = panel.time_values
     n_ent = panel.n_entities
     frame = sub.reset_index(drop=True)
@@ -251,22 +337,28 @@ def fit(
         if effects in ("individual", "twoways"):
             fe_map[entity] = ent
         if effects in ("time", "twoways"):
-            fe_map[time] = panel.time_codes.astype(np.int64)
+            fe_map[time] = panel.time_codes.astype(np.int64, copy=False)
         for f in extra_fe:
             if f in fe_map:
                 continue
             fe_map[f] = factorize(sub[f].to_numpy())[0]
         if not fe_map:
             raise SpecificationError("model='within' with effects='none' absorbs nothing; use model='pooling'")
-        keep = [i for i, nm in enumerate(names) if nm != "Intercept"]
-        X, names = X[:, keep], [names[i] for i in keep]
+        if "Intercept" in names:
+            keep = [i for i, nm in enumerate(names) if nm != "Intercept"]
+            X, names = X[:, keep], [names[i] for i in keep]
         fes = list(fe_map.values())
-        Z = demean(np.column_stack([y, X]), fes, w_arr, tol=tol)
+        if Zraw is None or Zraw.shape[1] != 1 + X.shape[1]:
+            Zraw = np.column_stack([y, X])
+        Z = demean(Zraw, fes, w_arr, tol=tol, method="auto" if _fast else "projections")
         yt, Xt = Z[:, 0], Z[:, 1:]
         if float(yt @ yt) <= 1e-20 * max(float(y @ y), 1e-300):
             raise EstimationError(f"outcome {lhs!r} has no variation left after removing the fixed effects {list(fe_map)}")
         _check_absorbed(X, Xt, names, fe_map, w_arr, tol)
-        df_fe = fe_dof(fes)
+        if list(fe_map) == [entity, time] and panel.balanced:
+            df_fe = panel.n_entities + panel.n_periods - 1  # full grid: one connected component
+        else:
+            df_fe = fe_dof(fes)
         est_frame, ent_e, t_e = frame, ent, tval
         aux = {"within_raw": {"X": X, "y": y, "w": w_arr}}
     elif model == "pooling":
@@ -335,9 +427,10 @@ def fit(
     est = resolve_vcov(vcov).compute(ctx)
     names_out = ["(Intercept)" if nm == "Intercept" else nm for nm in names]
     idx = pd.Index(names_out)
-    r2 = _r2(yw, Xw @ beta, center=model != "within" and (model != "fd" or has_int))
     if model == "within":
         r2 = 1.0 - float(resid_w @ resid_w) / float(yw @ yw)
+    else:
+        r2 = _r2(yw, Xw @ beta, center=model != "fd" or has_int)
     if names_lvl is None:
         names_lvl = names
     known = r2 if (model == "within" and list(fe_map) == [entity] and w_arr is None) else None
@@ -368,6 +461,35 @@ def fit(
     )
 
 
+def _select(data: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """The columns ``cols`` of ``data`` as a new frame sharing the caller's memory (read-only use; copy-on-write
+    protects the caller), instead of ``data[cols]``, which copies them."""
+    if data.columns.has_duplicates or len(set(cols)) != len(cols):
+        return data[cols]
+    return pd.DataFrame({c: data[c].array for c in cols}, index=data.index, copy=False)
+
+
+def _complete_rows(sub: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    """Boolean mask of rows without missing values in ``cols`` (column by column; numpy integer and bool columns
+    cannot hold missing values and are skipped)."""
+    use = np.ones(len(sub), dtype=bool)
+    for c in cols:
+        col = sub[c]
+        kind = col.dtype.kind if isinstance(col.dtype, np.dtype) else ""
+        if kind in "iub" and kind:
+            continue
+        if kind == "f":
+            arr = col.to_numpy()
+            if np.isfinite(np.add.reduce(arr)):  # a NaN would make the sum NaN
+                continue
+            miss = np.isnan(arr)
+        else:
+            miss = col.isna().to_numpy()
+        if miss.any():
+            use &= ~miss
+    return use
+
+
 def _vcov_columns(vcov: Any, data: pd.DataFrame) -> list[str]:
     """Column names that the vcov spec clusters on (so that the sample keeps them)."""
     out: list[str] = []
@@ -396,8 +518,10 @@ def _check_absorbed(X, Xt, names, fe_map, w, tol):
     """Raise naming any regressor that the fixed effects absorb (and which set absorbs it)."""
     for j, nm in enumerate(names):
         x = X[:, j]
-        ss0 = float(((x - x.mean()) ** 2).sum())
         ss1 = float(Xt[:, j] @ Xt[:, j])
+        if ss1 > 1e-12 * float(x @ x):  # the uncentred sum of squares bounds the centred one: clearly not absorbed
+            continue
+        ss0 = float(((x - x.mean()) ** 2).sum())
         if ss1 <= 1e-12 * max(ss0, 1e-300) or ss0 == 0:
             which = [f for f, c in fe_map.items() if float(np.sum(demean(x, [c], w, tol=tol) ** 2)) <= 1e-12 * max(ss0, 1e-300)]
             by = f"the {which[0]!r} fixed effects" if which else f"the combination of fixed effects {list(fe_map)}"
@@ -446,18 +570,47 @@ def _r2_variants(y, X, names, beta, names_out, ent, n_ent, model, known_within=N
     b = np.array([beta[names_out.index(names[j])] for j in slope_idx]) if model != "within" else beta
     if model == "within":
         slope_idx = list(range(X.shape[1]))
-    Xs = X[:, slope_idx]
+    Xs = X if slope_idx == list(range(X.shape[1])) else X[:, slope_idx]
     fitted = Xs @ b
+    counts = np.bincount(ent, minlength=n_ent)
+    if len(y) > _QR_MAX_ROWS:
+        return _r2_variants_sums(y, fitted, ent, n_ent, counts, known_within)
+    yb = np.bincount(ent, weights=y, minlength=n_ent) / counts
+    fb = np.bincount(ent, weights=fitted, minlength=n_ent) / counts
     if known_within is None:
-        yw = demean(y, [ent])
-        fw = demean(fitted, [ent])
-        r2w = 1 - float((yw - fw) @ (yw - fw)) / float(yw @ yw)
+        yw = y - yb[ent]
+        ew = yw - (fitted - fb[ent])
+        r2w = 1 - float(ew @ ew) / float(yw @ yw)
     else:
         r2w = known_within
-    yb = _entity_means(y, ent, n_ent)
-    fb = _entity_means(fitted, ent, n_ent)
     eb = (yb - yb.mean()) - (fb - fb.mean())
     r2b = 1 - float(eb @ eb) / float(((yb - yb.mean()) ** 2).sum())
-    eo = (y - y.mean()) - (fitted - fitted.mean())
-    r2o = 1 - float(eo @ eo) / float(((y - y.mean()) ** 2).sum())
+    ym = y.mean()
+    eo = (y - ym) - (fitted - fitted.mean())
+    dev = y - ym
+    r2o = 1 - float(eo @ eo) / float(dev @ dev)
+    return float(r2w), float(r2b), float(r2o)
+
+
+def _r2_variants_sums(y, fitted, ent, n_ent, counts, known_within):
+    """The R-squared variants of :func:`_r2_variants` from centred sums (fewer passes over large data): within
+    sums of squares as total minus n_i times squared entity means, on data centred at the overall mean."""
+    ym = float(y.mean())
+    yc = y - ym
+    e = yc - fitted
+    e -= e.mean()  # e = (y - ym) - (f - fm): the overall-demeaned residual
+    sy = np.bincount(ent, weights=yc, minlength=n_ent)
+    se = np.bincount(ent, weights=e, minlength=n_ent)
+    ss_y, ss_e = float(yc @ yc), float(e @ e)
+    if known_within is None:
+        wy = ss_y - float((sy * sy / counts).sum())
+        we = ss_e - float((se * se / counts).sum())
+        r2w = 1 - we / wy
+    else:
+        r2w = known_within
+    yb, eb = sy / counts, se / counts
+    yb_c = yb - yb.mean()
+    eb_c = eb - eb.mean()
+    r2b = 1 - float(eb_c @ eb_c) / float(yb_c @ yb_c)
+    r2o = 1 - ss_e / ss_y
     return float(r2w), float(r2b), float(r2o)

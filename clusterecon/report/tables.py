@@ -187,6 +187,7 @@ def write_regression_table(models, stem: str | Path, *, model_heads: list[str] |
     from .._io import write_bytes_atomic
 
     stem = Path(stem)
+    models = list(models)
     if synthetic:
         caption = f"{caption} [synthetic data]" if caption else "[synthetic data]"
         notes = f"{SYNTHETIC_NOTE} {notes}".strip()
@@ -195,7 +196,14 @@ def write_regression_table(models, stem: str | Path, *, model_heads: list[str] |
     for fmt in formats:
         target = stem.with_suffix(f".{fmt}")
         if fmt == "tex":
-            paths.append(write_text_atomic(target, table.make("tex") + "\n"))
+            models = list(models)
+            names = {m.__maketables_depvar__ for m in models if isinstance(m, Results)}
+            names |= {t for m in models if isinstance(m, Results) for t in m.to_frame()["term"].astype(str)}
+            labels = {n: latex_escape(n) for n in names if latex_escape(n) != n}
+            tex_table = regression_table(models, model_heads=[latex_escape(h) for h in model_heads or []] or None,
+                                         caption=latex_escape(caption), label=label, notes=latex_escape(notes),
+                                         labels=labels or None)
+            paths.append(write_text_atomic(target, tex_table.make("tex") + "\n"))
         elif fmt == "md":
             paths.append(write_text_atomic(target, _etable_markdown(table, caption, notes)))
         elif fmt == "html":
