@@ -39,6 +39,25 @@ def test_bad_arguments():
         staggered_panel(0, 5)
 
 
+@pytest.mark.parametrize(
+    "kw, pattern",
+    [
+        ({"n_units": 0}, "n_units"),
+        ({"n_periods": 1}, "n_periods"),
+        ({"never_treated": 1.5}, "never_treated"),
+        ({"cohorts": [99]}, "99"),
+        ({"noise_sd": -1.0}, "noise_sd"),
+        ({"unit_sd": float("nan")}, "unit_sd"),
+        ({"effect": float("inf")}, "effect"),
+        ({"n_covariates": -1}, "n_covariates"),
+    ],
+)
+def test_bad_arguments_are_named(kw, pattern):
+    args = {"n_units": 10, "n_periods": 5, **kw}
+    with pytest.raises(SpecificationError, match=pattern):
+        staggered_panel(args.pop("n_units"), args.pop("n_periods"), **args)
+
+
 def test_large_draw_is_fast():
     import time
 

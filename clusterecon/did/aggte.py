@@ -70,6 +70,10 @@ def aggte(
 ) -> AggteResult:
     """Aggregate group-time average treatment effects (Callaway and Sant'Anna 2021), as R did's ``aggte``.
 
+    Estimand: weighted averages of ATT(g,t): "simple" the ATT over all treated (g, t) cells weighted by cohort size;
+    "group" the average effect per cohort and their size-weighted mean; "dynamic" the average effect ``e``
+    periods after adoption (an event study); "calendar" the average effect in each period.
+
     Parameters
     ----------
     result : the :class:`~clusterecon.did._results_cs.ATTgtResult` of :func:`~clusterecon.did.att_gt.att_gt`.
@@ -110,6 +114,8 @@ def aggte(
     """
     if type not in ("simple", "group", "dynamic", "calendar"):
         raise SpecificationError(f"type must be 'simple', 'group', 'dynamic' or 'calendar', got {type!r}")
+    if not isinstance(result, ATTgtResult):
+        raise SpecificationError(f"aggte needs the result of att_gt, got {result.__class__.__name__}")
     p = result.params
     bstrap = p.get("bstrap", False) if bstrap is None else bstrap
     biters = p.get("biters", 1000) if biters is None else biters

@@ -24,6 +24,7 @@ from scipy import stats
 from ..errors import DataError, DataWarning, EstimationError, SpecificationError
 from . import _drdid
 from ._cs_influence import CSInfluence, UnitStore
+from ._inputs import numeric as _numeric
 from ._results_cs import ATTgtResult
 from .bootstrap import multiplier_bootstrap
 
@@ -75,6 +76,15 @@ def _covariate_matrix(frame: pd.DataFrame, xformla: str) -> tuple[np.ndarray, li
         X = X[:, order]
         names = [names[i] for i in order]
     return X, names
+
+
+def _cell_arrays(cells, tlist):
+    """Number of cells, their cohort, period and base period, and zeroed ATT / treated / control-count arrays."""
+    C = len(cells)
+    group = np.array([c[0] for c in cells], dtype=np.int64)
+    time = np.array([tlist[c[1]] for c in cells], dtype=np.int64)
+    base = np.array([tlist[c[2]] for c in cells], dtype=np.int64)
+    return C, group, time, base, np.zeros(C), np.zeros(C, dtype=np.int64), np.zeros(C, dtype=np.int64)
 
 
 def _drop_no_base(cells, anticipation, notes):
@@ -222,8 +232,12 @@ def att_gt(
     notes: list[str] = []
 
     # ------------------------------------------------------------------ columns (no copy of the frame)
-    y = data[yname].to_numpy(dtype=float)
+    y = _numeric(data, yname)
     t_raw = data[tname].to_numpy()
+    for name, arr in ((yname, y), (tname, t_raw)):
+        if np.issubdtype(arr.dtype, np.floating) and np.isinf(arr).any():
+            rows = list(data.index[np.isinf(arr)][:5])
+            raise DataError(f"column {name!r} has infinite values at rows {rows}")
     g_raw = data[gname].to_numpy()
     X = None
     xnames: list[str] = []
@@ -237,7 +251,7 @@ def att_gt(
             keep &= pd.notna(arr)
     w_raw = None
     if weightsname:
-        w_raw = data[weightsname].to_numpy(dtype=float)
+        w_raw = _numeric(data, weightsname)
         keep &= np.isfinite(w_raw)
         if (w_raw[keep] < 0).any():
             raise DataError(f"negative weights in column {weightsname!r}")
@@ -257,7 +271,8 @@ def att_gt(
         ids_raw = None if ids_raw is None else ids_raw[keep]
         cl_raw = None if cl_raw is None else cl_raw[keep]
     if len(y) == 0:
-        raise DataError("no usable rows")
+        raise DataError("no usable rows: the frame is empty or every row misses "
+                        f"{yname}/{tname}/{gname}/weights/covariates")
     t = _as_int_time(t_raw, tname)
     g = _as_int_time(g_raw, gname)
     tlist, t_cycles = _periods(t)
@@ -530,13 +545,7 @@ def _att_gt_panel(*, Ymat, g_unit, unit_ids, w_unit, cl_unit, Xpan, xnames, tlis
         if small:
             raise SpecificationError(f"cohorts (g, units) smaller than the {p} covariate columns of xformla "
                                      f"{xnames}: {small}")
-    C = len(cells)
-    group = np.array([c[0] for c in cells], dtype=np.int64)
-    time = np.array([tlist[c[1]] for c in cells], dtype=np.int64)
-    base = np.array([tlist[c[2]] for c in cells], dtype=np.int64)
-    att = np.zeros(C)
-    n_tr = np.zeros(C, dtype=np.int64)
-    n_co = np.zeros(C, dtype=np.int64)
+    C, group, time, base, att, n_tr, n_co = _cell_arrays(cells, tlist)
     kidx = {int(c): k for k, c in enumerate(cohorts)}
 
     # lazy closed form needs no covariates and no trimming of the constant propensity score
@@ -666,13 +675,7 @@ def _att_gt_rc(v: dict):
     tid = np.searchsorted(tlist, t)
     w_row = w_u[uid]
     p = 0 if X is None else X.shape[1]
-    C = len(cells)
-    group = np.array([c[0] for c in cells], dtype=np.int64)
-    time = np.array([tlist[c[1]] for c in cells], dtype=np.int64)
-    base = np.array([tlist[c[2]] for c in cells], dtype=np.int64)
-    att = np.zeros(C)
-    n_tr = np.zeros(C, dtype=np.int64)
-    n_co = np.zeros(C, dtype=np.int64)
+    C, group, time, base, att, n_tr, n_co = _cell_arrays(cells, tlist)
     D = np.zeros((n, C))
     empty = []
     for j, (gv, ti, bi) in enumerate(cells):

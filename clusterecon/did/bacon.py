@@ -6,15 +6,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, EstimationError
+from ._inputs import check_unique as _check_unique
+from ._inputs import factorize as _factorize
+from ._inputs import numeric as _numeric
+from ._inputs import staggered_inputs
 from .results import DiDResults
 from .twfe import (
-    _check_columns,
-    _check_missing,
-    _check_unique,
-    _factorize,
-    _numeric,
     demean,
-    first_treated_period,
 )
 
 __all__ = ["bacon_decomposition"]
@@ -62,10 +60,7 @@ def bacon_decomposition(data: pd.DataFrame, y: str, *, unit: str, time: str, tre
     >>> abs(res.info["weighted_sum"] - res.info["twfe"]) < 1e-12
     True
     """
-    cols = [y, unit, time, treatment]
-    _check_columns(data, cols)
-    _check_missing(data, cols)
-    g = first_treated_period(data, unit=unit, time=time, treatment=treatment)
+    g = staggered_inputs(data, y, unit=unit, time=time, treatment=treatment).g
     ucodes, uvals = _factorize(data[unit])
     tcodes, tvals = _factorize(data[time])
     _check_unique(ucodes, tcodes, tvals.size, data, unit, time)
@@ -128,7 +123,10 @@ def bacon_decomposition(data: pd.DataFrame, y: str, *, unit: str, time: str, tre
     table["type"] = table["code"].map(TYPES)
     table["term"] = table["treated"] + " vs " + table["control"]
     table["std_error"] = np.nan
-    table = table.drop(columns="code")[["term", "estimate", "std_error", "weight", "type", "treated", "control"]]
+    for col in ("statistic", "p_value", "ci_low", "ci_high"):  # no sampling inference for a decomposition
+        table[col] = np.nan
+    table = table.drop(columns="code")[["term", "estimate", "std_error", "statistic", "p_value", "ci_low", "ci_high",
+                                        "weight", "type", "treated", "control"]]
     yd = demean(yv, [ucodes, tcodes])
     beta = float(dd @ yd / (dd @ dd))
     wsum = float((table["estimate"] * table["weight"]).sum())

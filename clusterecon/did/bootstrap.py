@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from ..errors import SpecificationError
 from ._cs_influence import CSInfluence
 
 __all__ = ["BootstrapResult", "multiplier_bootstrap", "rademacher_matrix", "CHUNK"]
@@ -147,6 +148,8 @@ def multiplier_bootstrap(inf: CSInfluence, biters: int = 1000, alp: float = 0.05
     so it is sampled directly from that covariance (a Cholesky factor of the Gram matrix) at a cost that does not
     grow with n.  ``crit_cols`` restricts the sup-t critical value to some columns (default: all).
     """
+    if isinstance(biters, bool) or int(biters) != biters or biters < 2:
+        raise SpecificationError(f"biters must be an integer >= 2, got {biters!r}")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     if weights == "rademacher":
         sums, G = _sums(inf, int(biters), rng)

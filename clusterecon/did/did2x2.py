@@ -18,6 +18,7 @@ from scipy import stats
 from ..errors import DataError, SpecificationError
 from ..results import Results
 from . import _drdid
+from ._inputs import numeric as _numeric
 from .att_gt import _covariate_matrix
 
 __all__ = ["did2x2", "DiD2x2Result"]
@@ -130,12 +131,14 @@ def did2x2(
         raise SpecificationError(f"columns not in data: {missing}")
     if panel and idname is None:
         raise SpecificationError("idname is required with panel=True")
-    y = data[yname].to_numpy(dtype=float)
-    d = data[treat].to_numpy(dtype=float)
+    if len(data) == 0:
+        raise DataError("the data frame has no rows")
+    y = _numeric(data, yname)
+    d = _numeric(data, treat)
     if not np.isin(d[~np.isnan(d)], (0.0, 1.0)).all():
         raise DataError(f"column {treat!r} must be 0/1; values {pd.unique(d[~np.isin(d, (0.0, 1.0))])[:10]}")
     if post is not None:
-        pv = data[post].to_numpy(dtype=float)
+        pv = _numeric(data, post)
         if not np.isin(pv[~np.isnan(pv)], (0.0, 1.0)).all():
             raise DataError(f"column {post!r} must be 0/1")
     else:
@@ -145,7 +148,7 @@ def did2x2(
             raise SpecificationError(f"{tname!r} must have exactly two periods when post is None, found "
                                      f"{periods[:10].tolist()}")
         pv = (tv == periods[1]).astype(float)
-    w = data[weightsname].to_numpy(dtype=float) if weightsname else np.ones(len(y))
+    w = _numeric(data, weightsname) if weightsname else np.ones(len(y))
     no_cov = xformla is None or xformla.replace(" ", "") in ("~1", "1", "")
     if no_cov:
         X = np.ones((len(y), 1))
@@ -154,7 +157,12 @@ def did2x2(
         X, xnames = _covariate_matrix(data, xformla)
     ok = np.isfinite(y) & np.isfinite(d) & np.isfinite(pv) & np.isfinite(w) & np.isfinite(X).all(axis=1)
     if not ok.all():
-        raise DataError(f"missing values in {yname}/{treat}/post/weights/covariates at rows "
+        for col, arr in ((yname, y), (treat, d), (post or tname, pv), (weightsname, w)):
+            bad = ~np.isfinite(arr)
+            if col is not None and bad.any():
+                raise DataError(f"column {col!r} has missing or infinite values {arr[bad][:5].tolist()} at rows "
+                                f"{data.index[bad][:10].tolist()}")
+        raise DataError(f"missing or infinite covariate values (xformla={xformla!r}) at rows "
                         f"{data.index[~ok][:10].tolist()}")
     p = X.shape[1]
     if panel:

@@ -11,18 +11,16 @@ import numpy as np
 import pandas as pd
 
 from ..errors import EstimationError, SpecificationError
+from ._inputs import check_unique as _check_unique
+from ._inputs import factorize as _factorize
+from ._inputs import numeric as _numeric
+from ._inputs import staggered_inputs
 from .results import DiDResults, sup_t_critical_value, tidy_table
 from .twfe import (
     FEFit,
-    _check_columns,
-    _check_missing,
-    _check_unique,
-    _factorize,
     _is_balanced_2way,
-    _numeric,
     demean,
     fe_ols,
-    first_treated_period,
     resolve_vcov,
 )
 
@@ -118,11 +116,9 @@ def event_study(
     [1.0, 3.0]
     """
     covariates = list(covariates)
-    cols = [y, unit, time, *covariates] + [c for c in (cohort, treatment, weights) if c]
-    _check_columns(data, cols)
-    _check_missing(data, [y, unit, time, *covariates] + ([treatment] if treatment else []) + ([weights] if weights else []))
-    g = first_treated_period(data, unit=unit, time=time, cohort=cohort, treatment=treatment)
-    t = _numeric(data, time)
+    inp = staggered_inputs(data, y, unit=unit, time=time, cohort=cohort, treatment=treatment,
+                           numeric_columns=[*covariates, weights], other_columns=[cluster])
+    g, t = inp.g, inp.t
     rel = t - g  # -inf / nan for never treated
     rel = np.where(np.isfinite(g), rel, np.nan)
     e, drop, lo, hi = _event_times(rel, leads, lags, bin_endpoints)
@@ -132,6 +128,9 @@ def event_study(
     keep = ~drop
     frame = data.loc[keep] if drop.any() else data
     e = e[keep]
+    absent = [r for r in refs if not lo <= r <= hi]
+    if absent:
+        raise SpecificationError(f"reference event time(s) {absent} outside the event window [{lo}, {hi}]")
     ks = [k for k in range(lo, hi + 1) if k not in refs and np.any(e == k)]
     if not ks:
         raise EstimationError("no event-time coefficient to estimate outside the reference period(s)")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from ..errors import SpecificationError
+from ..errors import DataError, SpecificationError
 from .results import DiDResults
 
 __all__ = ["honest_did", "flci_smoothness", "relative_magnitudes_cs", "event_study_inputs"]
@@ -216,7 +216,23 @@ def honest_did(
     sd_case = restriction == "smoothness"
     if breakdown is None:
         breakdown = sd_case
+    b_arr = np.asarray(betahat, dtype=float).ravel()
+    s_arr = np.asarray(sigma, dtype=float)
+    if not np.isfinite(b_arr).all():
+        raise DataError(f"betahat has non-finite entries at positions {np.flatnonzero(~np.isfinite(b_arr)).tolist()}")
+    if not np.isfinite(s_arr).all():
+        raise DataError("sigma has non-finite entries")
+    if s_arr.ndim == 2 and s_arr.shape[0] == s_arr.shape[1]:
+        if not np.allclose(s_arr, s_arr.T, rtol=1e-8, atol=1e-12 * max(1.0, float(np.abs(s_arr).max()))):
+            raise DataError("sigma is not symmetric")
+        eig = np.linalg.eigvalsh((s_arr + s_arr.T) / 2)
+        if eig.min() < -1e-10 * max(1.0, float(np.abs(eig).max())):
+            raise DataError(f"sigma is not positive semi-definite (smallest eigenvalue {eig.min():.3g})")
+    if not 0 < alpha < 1:
+        raise SpecificationError(f"alpha must be in (0, 1), got {alpha!r}")
     ms = [float(m) for m in np.atleast_1d(M)]
+    if not all(np.isfinite(ms)):
+        raise SpecificationError(f"M must be finite, got {ms}")
     if any(m < 0 for m in ms):
         raise SpecificationError(f"M must be non-negative, got {ms}")
     name, method, delta = ("M", "FLCI", "DeltaSD") if sd_case else ("Mbar", "C-LF", "DeltaRM")
@@ -329,6 +345,8 @@ def _eta_lp_1d(y, x, sd):
     p_, q_ = active
     # duals: lambda_p sd_p + lambda_q sd_q = 1 and lambda_p x_p + lambda_q x_q = 0
     mat = np.array([[sd[p_], sd[q_]], [x[p_], x[q_]]])
+    if abs(np.linalg.det(mat)) <= 1e-14 * max(1.0, float(np.abs(mat).max()) ** 2):
+        return None  # degenerate vertex (parallel active constraints): let the LP find the duals
     lam_pq = np.linalg.solve(mat, np.array([1.0, 0.0]))
     if (lam_pq < -1e-12).any():
         return None

@@ -6,15 +6,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import EstimationError, SpecificationError
+from ._inputs import check_unique as _check_unique
+from ._inputs import factorize as _factorize
+from ._inputs import numeric as _numeric
+from ._inputs import staggered_inputs
 from .results import DiDResults, tidy_table
 from .twfe import (
-    _check_columns,
-    _check_missing,
-    _check_unique,
-    _factorize,
-    _numeric,
     fe_ols,
-    first_treated_period,
 )
 
 __all__ = ["did_imputation"]
@@ -83,11 +81,8 @@ def did_imputation(
     >>> round(float(did_imputation(df, "y", unit="unit", time="time", cohort="cohort").estimate["ATT"]), 1)
     1.5
     """
-    cols = [y, unit, time] + [c for c in (cohort, treatment, cluster) if c]
-    _check_columns(data, cols)
-    _check_missing(data, [y, unit, time] + [c for c in (treatment, cluster) if c])
-    g = first_treated_period(data, unit=unit, time=time, cohort=cohort, treatment=treatment)
-    t = _numeric(data, time)
+    inp = staggered_inputs(data, y, unit=unit, time=time, cohort=cohort, treatment=treatment, other_columns=[cluster])
+    g, t = inp.g, inp.t
     yv = _numeric(data, y)
     ucodes, uvals = _factorize(data[unit])
     tcodes, tvals = _factorize(data[time])
@@ -122,7 +117,10 @@ def did_imputation(
         wts = np.ones((rel1.size, 1))
     else:
         avail = np.unique(rel1)
-        hs = avail if horizon is True else np.asarray(list(np.atleast_1d(horizon)), dtype=float)
+        try:
+            hs = avail if horizon is True else np.asarray(list(np.atleast_1d(horizon)), dtype=float)
+        except (TypeError, ValueError):
+            raise SpecificationError(f"horizon must be None, True or event times (integers), got {horizon!r}") from None
         missing = [h for h in hs if h not in set(avail)]
         if missing:
             raise SpecificationError(f"horizon(s) {missing} have no treated observations; available: {list(avail)}")

@@ -15,8 +15,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, EstimationError, SpecificationError
+from ._inputs import check_unique as _check_unique
+from ._inputs import factorize as _factorize
+from ._inputs import numeric as _numeric
+from ._inputs import staggered_inputs
 from .results import DiDResults
-from .twfe import _check_columns, _check_missing, _check_unique, _factorize, _numeric, first_treated_period
 
 __all__ = ["placebo_permutation"]
 
@@ -101,13 +104,13 @@ def placebo_permutation(
     >>> round(float(res.table.p_value[0]), 4)  # the treated unit ranks first among 12: p = 1/12
     0.0833
     """
+    for name, value in (("n_permutations", n_permutations), ("max_exact", max_exact)):
+        if isinstance(value, bool) or int(value) != value or value < 1:
+            raise SpecificationError(f"{name} must be a positive integer, got {value!r}")
     if alternative not in ("two-sided", "greater", "less"):
         raise SpecificationError(f"alternative must be 'two-sided', 'greater' or 'less', got {alternative!r}")
-    cols = [y, unit, time] + [c for c in (cohort, treatment) if c]
-    _check_columns(data, cols)
-    _check_missing(data, [y, unit, time] + ([treatment] if treatment else []))
-    g = first_treated_period(data, unit=unit, time=time, cohort=cohort, treatment=treatment)
-    t = _numeric(data, time)
+    inp = staggered_inputs(data, y, unit=unit, time=time, cohort=cohort, treatment=treatment)
+    g, t = inp.g, inp.t
     yv = _numeric(data, y)
     ucodes, uvals = _factorize(data[unit])
     tcodes, tvals = _factorize(data[time])

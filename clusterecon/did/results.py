@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..errors import SpecificationError
 from ..results import TIDY_COLUMNS, Results
 
 __all__ = ["DiDResults", "tidy_table", "sup_t_critical_value"]
@@ -34,6 +35,8 @@ def tidy_table(
     With ``df`` the t distribution with ``df`` degrees of freedom is used, otherwise the normal.  Rows with a
     missing or zero standard error get missing statistic, p-value and interval.
     """
+    if not (isinstance(alpha, int | float) and 0 < alpha < 1):
+        raise SpecificationError(f"alpha must be in (0, 1), got {alpha!r}")
     est = np.asarray(estimate, dtype=float)
     se = np.asarray(std_error, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -64,6 +67,8 @@ def sup_t_critical_value(vcov: np.ndarray, alpha: float = 0.05, *, n_draws: int 
     ``Z ~ N(0, vcov)`` is simulated with ``n_draws`` seeded draws (Montiel Olea and Plagborg-Moller 2019).
     Coefficients with zero variance (reference periods) are ignored.
     """
+    if isinstance(n_draws, bool) or int(n_draws) != n_draws or n_draws < 1:
+        raise SpecificationError(f"n_draws must be a positive integer, got {n_draws!r}")
     v = np.asarray(vcov, dtype=float)
     sd = np.sqrt(np.clip(np.diag(v), 0.0, None))
     keep = sd > 0

@@ -6,15 +6,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import EstimationError
+from ._inputs import check_unique as _check_unique
+from ._inputs import factorize as _factorize
+from ._inputs import numeric as _numeric
+from ._inputs import staggered_inputs
 from .results import DiDResults, sup_t_critical_value, tidy_table
 from .twfe import (
-    _check_columns,
-    _check_missing,
-    _check_unique,
-    _factorize,
-    _numeric,
     fe_ols,
-    first_treated_period,
     resolve_vcov,
 )
 
@@ -72,11 +70,9 @@ def sun_abraham(
     2.0
     """
     covariates = list(covariates)
-    cols = [y, unit, time, *covariates] + [c for c in (cohort, treatment, weights) if c]
-    _check_columns(data, cols)
-    _check_missing(data, [y, unit, time, *covariates] + [c for c in (treatment, weights) if c])
-    g = first_treated_period(data, unit=unit, time=time, cohort=cohort, treatment=treatment)
-    t = _numeric(data, time)
+    inp = staggered_inputs(data, y, unit=unit, time=time, cohort=cohort, treatment=treatment,
+                           numeric_columns=[*covariates, weights], other_columns=[cluster])
+    g, t = inp.g, inp.t
     keep = np.ones(g.size, dtype=bool)
     caveats = []
     control = "never treated"

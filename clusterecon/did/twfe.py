@@ -13,7 +13,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, EstimationError, SpecificationError
+from ..errors import EstimationError, SpecificationError
+from ._inputs import (
+    check_columns,
+    check_missing,
+    check_nonempty,
+    check_unique,
+    factorize,
+    first_treated_period,  # noqa: F401  (re-exported)
+    numeric,
+    time_values,
+)
 from .results import DiDResults, tidy_table
 
 __all__ = ["twfe"]
@@ -25,101 +35,13 @@ VCOV_TYPES = ("cluster", "hc1", "iid")
 # input checks
 
 
-def _check_columns(data: pd.DataFrame, columns, what: str = "data") -> None:
-    if not isinstance(data, pd.DataFrame):
-        raise SpecificationError(f"{what} must be a pandas DataFrame, got {type(data).__name__}")
-    missing = [c for c in columns if c is not None and c not in data.columns]
-    if missing:
-        raise SpecificationError(f"column(s) {missing} not in {what}; available: {list(data.columns)[:20]}")
-
-
-def _check_missing(data: pd.DataFrame, columns) -> None:
-    for c in columns:
-        bad = data[c].isna().to_numpy()
-        if bad.any():
-            rows = list(data.index[bad][:5])
-            raise DataError(f"column {c!r} has {int(bad.sum())} missing value(s), e.g. at rows {rows}")
-
-
-def _numeric(data: pd.DataFrame, column: str) -> np.ndarray:
-    try:
-        return data[column].to_numpy(dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"column {column!r} must be numeric: {exc}") from None
-
-
-def _time_values(data: pd.DataFrame, time: str) -> np.ndarray:
-    t = _numeric(data, time)
-    if np.isnan(t).any():
-        rows = list(data.index[np.isnan(t)][:5])
-        raise DataError(f"time column {time!r} has missing values at rows {rows}")
-    frac = t != np.round(t)
-    if frac.any():
-        rows = list(data.index[frac][:5])
-        raise DataError(f"time column {time!r} must hold integer periods; non-integer values {t[frac][:5].tolist()} "
-                        f"at rows {rows}")
-    return t
-
-
-def _check_unique(unit_codes: np.ndarray, time_codes: np.ndarray, n_time: int, data, unit, time) -> None:
-    key = unit_codes.astype(np.int64) * n_time + time_codes
-    n_cells = (int(unit_codes.max()) + 1) * n_time if key.size else 0
-    if n_cells <= 4 * key.size + 1_000_000:
-        has_dup = bool(key.size) and np.bincount(key, minlength=n_cells).max() > 1
-    else:
-        sk = np.sort(key)
-        has_dup = bool((sk[1:] == sk[:-1]).any())
-    if has_dup:
-        dup = pd.Series(key).duplicated(keep=False).to_numpy()
-        sample = data.loc[data.index[dup][:6], [unit, time]].drop_duplicates().head(3).to_dict("records")
-        raise DataError(f"duplicated ({unit}, {time}) pairs: {int(dup.sum())} rows, e.g. {sample}")
-
-
-def _factorize(values) -> tuple[np.ndarray, np.ndarray]:
-    codes, uniques = pd.factorize(pd.Series(values), sort=True)
-    return codes.astype(np.int64), np.asarray(uniques)
-
-
-def first_treated_period(data: pd.DataFrame, *, unit: str, time: str, cohort: str | None = None,
-                         treatment: str | None = None) -> np.ndarray:
-    """Per-row first treated period (``inf`` for never treated in the sample).
-
-    From ``cohort`` (constant within unit; never-treated coded as missing, 0, ``inf`` or any value after the last
-    period, like fixest's 10000) or from a binary, absorbing ``treatment`` column (error naming the units whose
-    treatment switches off).
-    """
-    t = _time_values(data, time)
-    if (cohort is None) == (treatment is None):
-        raise SpecificationError("give exactly one of cohort= (first treated period) or treatment= (0/1 column)")
-    ucodes, uvals = _factorize(data[unit])
-    if cohort is not None:
-        g = _numeric(data, cohort)
-        g = np.where(np.isnan(g) | (g == 0) | (g > t.max()), np.inf, g)
-        gmin = np.full(uvals.size, np.inf)
-        np.minimum.at(gmin, ucodes, g)
-        gmax = np.full(uvals.size, -np.inf)
-        np.maximum.at(gmax, ucodes, g)
-        bad = gmin != gmax
-        if bad.any():
-            raise DataError(f"cohort column {cohort!r} varies within unit(s) {uvals[bad][:10].tolist()}")
-        finite = g[np.isfinite(g)]
-        frac = finite != np.round(finite)
-        if frac.any():
-            raise DataError(f"cohort column {cohort!r} has non-integer periods {sorted(set(finite[frac]))[:5]}")
-        return g
-    d = _numeric(data, treatment)
-    if not np.isin(d, (0.0, 1.0)).all():
-        bad = data.index[~np.isin(d, (0.0, 1.0))][:5]
-        raise DataError(f"treatment column {treatment!r} must be 0/1; other values at rows {list(bad)}")
-    first = np.full(uvals.size, np.inf)
-    np.minimum.at(first, ucodes, np.where(d == 1, t, np.inf))
-    g_row = first[ucodes]
-    switch_off = (t >= g_row) & (d == 0)
-    if switch_off.any():
-        units = pd.unique(data[unit].to_numpy()[switch_off])
-        raise DataError(f"treatment {treatment!r} switches off (1 then 0) for unit(s) {units[:10].tolist()}; "
-                        "these estimators need absorbing (staggered) adoption")
-    return g_row
+# The checks live in ._inputs (shared by every estimator of this package); the old private names stay importable.
+_check_columns = check_columns
+_check_missing = check_missing
+_numeric = numeric
+_time_values = time_values
+_check_unique = check_unique
+_factorize = factorize
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -341,7 +263,8 @@ def twfe(data: pd.DataFrame, y: str, *, unit: str, time: str, treatment: str, co
     covariates = list(covariates)
     cols = [y, unit, time, treatment, *covariates] + ([weights] if weights else [])
     _check_columns(data, cols)
-    _check_missing(data, cols)
+    check_nonempty(data)
+    _check_missing(data, cols, numeric_columns=[y, time, treatment, *covariates] + ([weights] if weights else []))
     _time_values(data, time)
     if not (isinstance(vcov, str) and vcov.lower() in (*VCOV_TYPES, "cr1", "clustered")):
         return _twfe_panel_core(data, y, unit, time, treatment, covariates, vcov, weights, alpha)

@@ -19,10 +19,11 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..errors import SpecificationError
+from ..errors import DataWarning, SpecificationError
 from ..panel import fit
 from ..panel.absorb import demean, factorize
 from ..results import Results
+from ._checks import check_finite_formula_columns
 
 __all__ = ["randomization_inference", "RandomizationResult", "permuted_treatments"]
 
@@ -87,9 +88,12 @@ def permuted_treatments(
         return unit_value[perms.T[ucodes]] if perms.size else np.empty((len(d), 0))
     out = path[perms.T[ucodes], tcodes[:, None]]  # n x B
     if np.isnan(out).any():
+        levels = np.asarray(sorted(pd.unique(data[unit])))
+        short = [v.item() if hasattr(v, "item") else v for v in levels[np.isnan(path).any(axis=1)][:10]]
         raise SpecificationError(
             f"treatment {treatment!r} varies over time and some donor units are not observed in every period of the "
-            "units that receive their paths; balance the panel (or use a time-invariant assignment) to permute paths"
+            f"units that receive their paths (incomplete {unit!r}: {short}); balance the panel (or use a "
+            "time-invariant assignment) to permute paths"
         )
     return out
 
@@ -111,6 +115,11 @@ def randomization_inference(
     keep_permutations: bool = False,
 ) -> RandomizationResult:
     """Permutation p-value for the coefficient of ``treatment`` in ``fit(formula, data, ...)``.
+
+    Estimand: none new; the test of the sharp null of no effect for any unit, by permuting whole treatment paths
+    across assignment units (Fisher 1935; for regression coefficients, Young 2019, QJE, "Channeling Fisher").
+    Assumptions: treatment paths exchangeable across the assignment units under the null (as-if random
+    assignment); the p-value is then exact in finite samples, whatever the number of clusters.
 
     Parameters
     ----------
@@ -141,15 +150,19 @@ def randomization_inference(
     >>> 0 < ri.p_value <= 1
     True
     """
+    if int(B) != B or B < 1:
+        raise SpecificationError(f"B must be a positive integer, got {B!r}")
     if statistic not in ("coef", "t"):
         raise SpecificationError(f"statistic must be 'coef' or 't', got {statistic!r}")
     unit = cluster or entity
     for col in (treatment, unit):
         if col not in data.columns:
             raise SpecificationError(f"column {col!r} is not in the data")
+    check_finite_formula_columns(formula, data, [entity, time, treatment])
     vcov = {"CR1": unit, "warn": False}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        warnings.simplefilter("always", DataWarning)  # dropped rows must still be reported
         res = fit(formula, data, entity=entity, time=time, model=model, effects=effects, weights=weights, vcov=vcov)
     if treatment not in res.params.index:
         raise SpecificationError(f"treatment {treatment!r} is not a coefficient of {formula!r}")

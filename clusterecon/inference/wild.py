@@ -24,10 +24,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import EstimationError, SpecificationError
+from ..errors import DataWarning, EstimationError, SpecificationError
 from ..panel.absorb import factorize
 from ..panel.covariance import cluster_design
 from ..results import Results
+from ._checks import check_finite_formula_columns
 
 __all__ = ["wild_cluster_bootstrap", "wild_bootstrap_arrays", "WildBootstrapResult", "auxiliary_weights"]
 
@@ -238,6 +239,10 @@ def wild_bootstrap_arrays(
     tb = eng.t_boot(r)
     p = _pvalue(t0, tb, p_type)
     lo = hi = np.nan
+    if not 0 < level < 1:
+        raise SpecificationError(f"level must be in (0, 1), got {level!r}")
+    if int(B) != B or B < 1:
+        raise SpecificationError(f"B must be a positive integer, got {B!r}")
     alpha = 1 - level
     if conf_int:
         lo, hi = _invert(eng, p_type, alpha, se)
@@ -298,6 +303,9 @@ def wild_cluster_bootstrap(
 ) -> WildBootstrapResult:
     """Wild cluster bootstrap-t test of H0: ``param`` = ``r`` and its inverted confidence set.
 
+    Estimand: the regression coefficient ``param`` of the fitted panel model; the bootstrap supplies its p-value
+    and confidence set (Cameron, Gelbach and Miller 2008; Roodman, MacKinnon, Nielsen and Webb 2019).
+
     Parameters
     ----------
     result_or_spec : PanelResults or dict
@@ -351,12 +359,17 @@ def wild_cluster_bootstrap(
     if isinstance(result_or_spec, dict):
         spec = dict(result_or_spec)
         formula, data = spec.pop("formula"), spec.pop("data")
+        check_finite_formula_columns(formula, data, [spec.get("entity"), spec.get("time"), spec.get("weights")])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            warnings.simplefilter("always", DataWarning)  # dropped rows must still be reported
             result_or_spec = fit(formula, data, **spec)
     if not isinstance(result_or_spec, PanelResults):
         raise SpecificationError("wild_cluster_bootstrap needs a PanelResults or a dict of fit() arguments")
     res = result_or_spec
+    if not np.isfinite(np.asarray(res.params, dtype=float)).all():
+        raise EstimationError(f"the fitted model has non-finite coefficients {res.params.to_dict()}: check the data "
+                              "for infinite values")
     ctx = res._context
     if param not in res.params.index:
         raise SpecificationError(f"parameter {param!r} is not in the model ({list(res.params.index)})")

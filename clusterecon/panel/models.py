@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import DataWarning, EstimationError, SpecificationError
+from ..errors import DataError, DataWarning, EstimationError, SpecificationError
 from .absorb import demean, factorize, fe_dof
 from .container import Panel
 from .covariance import FitContext, resolve_vcov
@@ -480,8 +480,13 @@ def _complete_rows(sub: pd.DataFrame, cols: list[str]) -> np.ndarray:
             continue
         if kind == "f":
             arr = col.to_numpy()
-            if np.isfinite(np.add.reduce(arr)):  # a NaN would make the sum NaN
+            if np.isfinite(np.add.reduce(arr)):  # a NaN or an infinity would make the sum non-finite
                 continue
+            infinite = np.isinf(arr)
+            if infinite.any():
+                rows = sub.index[infinite][:5].tolist()
+                raise DataError(f"column {c!r} holds infinite values (first rows: {rows}); "
+                                "missing values are dropped, infinities are an error")
             miss = np.isnan(arr)
         else:
             miss = col.isna().to_numpy()

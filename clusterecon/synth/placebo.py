@@ -31,6 +31,8 @@ __all__ = ["placebo_in_space", "placebo_in_time", "leave_one_out"]
 
 
 def _call_args(res: SyntheticControlResults) -> dict[str, Any]:
+    if not isinstance(res, SyntheticControlResults):
+        raise SpecificationError(f"expected the result of synthetic_control, got {type(res).__name__}")
     spec = {k: v for k, v in res.spec.items() if k not in ("data", "dropped")}
     return spec
 
@@ -42,7 +44,14 @@ def placebo_in_space(
     n_starts: int = 2,
     seed: int | np.random.Generator | None = 0,
 ) -> PlaceboInSpaceResults:
-    """Placebo-in-space permutation inference for a fitted synthetic control.
+    """Placebo-in-space permutation inference for a fitted synthetic control (Abadie, Diamond and Hainmueller 2010).
+
+    Estimand: none new; the test of the sharp null "no effect in any unit".  Each donor in turn is treated as if
+    it had been treated at ``treatment_time`` (the actual treated unit joins the donor pool of the others), and the
+    treated unit's ratio of post- to pre-treatment RMSPE is ranked among all ratios; the p-value is that rank over
+    the number of units kept (Fisher's exact test).  Assumptions: treatment assigned as if at random across units
+    (the p-value is exact under that design, and only then); no spill-over to the donors.  With ``J`` units the
+    smallest attainable p-value is ``1/J``.
 
     Parameters
     ----------
@@ -157,8 +166,26 @@ def placebo_in_time(
 ) -> PlaceboInTimeResults:
     """Refit with the treatment moved back to ``placebo_time``, using only periods before the actual treatment.
 
+    Estimand: the "effect" of a treatment that did not happen, ``Y_1t - sum_j w_j Y_jt`` for ``placebo_time <= t <
+    treatment_time``; a credible synthetic control shows no gap there (Abadie, Diamond and Hainmueller 2015,
+    "Comparative politics and the synthetic control method", AJPS, Section 4).  Assumes no anticipation of the
+    actual treatment before ``treatment_time``.
+
     Predictor and optimisation windows are cut at ``placebo_time``; a predictor whose window becomes empty is
     left out, with a :class:`~clusterecon.errors.DataWarning` naming it.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from clusterecon.synth import synthetic_control
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame([(u, t, u + 0.3 * t + rng.normal(0, 0.2)) for u in range(6) for t in range(2000, 2012)],
+    ...                   columns=["unit", "year", "y"])
+    >>> df.loc[(df.unit == 2) & (df.year >= 2009), "y"] += 5
+    >>> fit = synthetic_control(df, "y", "unit", "year", treated=2, treatment_time=2009, n_starts=1)
+    >>> pit = placebo_in_time(fit, 2005, n_starts=1)
+    >>> bool(abs(pit.to_frame()["estimate"].iloc[0]) < 1.0)   # no placebo effect before the real one
+    True
     """
     spec = _call_args(res)
     data = res.spec["data"]
@@ -220,10 +247,36 @@ def leave_one_out(
     n_starts: int | None = None,
     seed: int | np.random.Generator | None = 0,
 ) -> LeaveOneOutResults:
-    """Refit without each donor whose weight exceeds ``min_weight``, one at a time (ADH 2015 robustness check)."""
+    """Refit without each donor whose weight exceeds ``min_weight``, one at a time (ADH 2015 robustness check).
+
+    Estimand: the synthetic-control effect with donor ``j`` removed from the pool, for each donor with positive
+    weight; an effect that survives every omission does not hinge on one comparison unit (Abadie, Diamond and
+    Hainmueller 2015, AJPS, Section 4).  Same assumptions as :func:`~clusterecon.synth.synthetic_control`.
+
+    Parameters
+    ----------
+    res : the result of :func:`~clusterecon.synth.synthetic_control`.
+    min_weight : donors with weight at or below this are not refitted without (dropping them changes nothing).
+    n_starts, seed : outer-optimisation starts for each refit (default: those of ``res``) and their seed.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from clusterecon.synth import synthetic_control
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame([(u, t, u + 0.3 * t + rng.normal(0, 0.2)) for u in range(6) for t in range(2000, 2012)],
+    ...                   columns=["unit", "year", "y"])
+    >>> df.loc[(df.unit == 2) & (df.year >= 2009), "y"] += 5
+    >>> fit = synthetic_control(df, "y", "unit", "year", treated=2, treatment_time=2009, n_starts=1)
+    >>> loo = leave_one_out(fit, n_starts=1)
+    >>> bool((loo.to_frame()["estimate"] > 3).all())   # the effect of 5 survives dropping any donor
+    True
+    """
     spec = _call_args(res)
     data = res.spec["data"]
     pool = list(res.weights.index)
+    if not 0 <= min_weight < 1:
+        raise SpecificationError(f"min_weight must be in [0, 1), got {min_weight!r}")
     drop = [u for u in pool if res.weights[u] > min_weight]
     if len(pool) - 1 < 2:
         raise EstimationError("leave-one-out needs at least three donors")

@@ -28,7 +28,7 @@ import pandas as pd
 from scipy import optimize
 
 from clusterecon.errors import DataError, DataWarning, EstimationError, SpecificationError
-from clusterecon.synth._panel import check_columns, outcome_matrix, resolve_time
+from clusterecon.synth._panel import _py, check_columns, outcome_matrix, resolve_time
 from clusterecon.synth.results import SyntheticControlResults
 
 __all__ = ["synthetic_control", "simplex_least_squares"]
@@ -225,6 +225,7 @@ def _prepare(
     optimization_window,
     warn=True,
 ):
+    treated = _py(treated)  # plain Python scalar: messages read "3", not "np.int64(3)"
     specials = _special_specs(special_predictors)
     pred_cols = list(predictors) if predictors is not None else []
     check_columns(data, [outcome, unit, time] + pred_cols + [c for _, c, _ in specials])
@@ -279,6 +280,10 @@ def _prepare(
     for name, col, _ in specs:
         if not pd.api.types.is_numeric_dtype(data[col]):
             raise DataError(f"predictor column {col!r} ({name}) is not numeric")
+        inf = np.isinf(data[col].to_numpy(dtype=float, na_value=np.nan))
+        if inf.any():
+            raise DataError(f"predictor column {col!r} ({name}) has infinite values at rows "
+                            f"{data.index[inf][:5].tolist()}")
     X = _predictor_matrix(data, unit, time, specs, pd.Index([treated] + pool))
     # the treated unit must have every predictor
     miss_tr = X.index[X[treated].isna()].tolist()
@@ -404,6 +409,8 @@ def synthetic_control(
         n_starts=n_starts,
         seed=seed,
     )
+    if int(n_starts) != n_starts or n_starts < 1:
+        raise SpecificationError(f"n_starts must be a positive integer, got {n_starts!r}")
     prep = _prepare(
         data,
         outcome,
@@ -417,6 +424,11 @@ def synthetic_control(
         donors,
         optimization_window,
     )
+    if custom_v is not None:
+        cv = np.asarray(custom_v, dtype=float).ravel()
+        if cv.size != len(prep["specs"]) or not np.isfinite(cv).all() or (cv < 0).any() or cv.sum() <= 0:
+            raise SpecificationError(f"custom_v must hold {len(prep['specs'])} non-negative finite weights (one per "
+                                     f"predictor {[s[0] for s in prep['specs']]}), got {list(custom_v)!r}")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     pool = list(prep["wide"].index[1:])
     fit = _fit_prepared(prep, treated, pool, n_starts, rng, custom_v, standardize)

@@ -370,6 +370,8 @@ def synthetic_did(
         raise SpecificationError(
             f"se_method={se_method!r}: choose 'placebo', 'jackknife', 'bootstrap' or None"
         )
+    if isinstance(max_iter, bool) or int(max_iter) != max_iter or max_iter < 1:
+        raise SpecificationError(f"max_iter must be a positive integer, got {max_iter!r}")
     if not 0 < level < 1:
         raise SpecificationError(f"level={level!r} must lie strictly between 0 and 1")
     check_columns(data, [outcome, unit, time] + ([treatment] if treatment is not None else []))
@@ -380,6 +382,8 @@ def synthetic_did(
             raise SpecificationError(
                 "give either `treatment` (a 0/1 column) or `treated` and `treatment_time`"
             )
+        if not (pd.api.types.is_numeric_dtype(data[treatment]) or pd.api.types.is_bool_dtype(data[treatment])):
+            raise DataError(f"treatment column {treatment!r} must be 0/1, got dtype {data[treatment].dtype}")
         D = data.pivot(index=unit, columns=time, values=treatment).reindex(
             index=wide.index, columns=wide.columns
         )
@@ -400,8 +404,10 @@ def synthetic_did(
         t0 = int(first[0])
         block = np.nan_to_num(vals)[is_tr][:, t0:]
         if (block != 1).any():
+            off = wide.index[is_tr][(block != 1).any(axis=1)].tolist()
             raise SpecificationError(
-                "treated units must stay treated after the first treated period (block design)"
+                f"treatment {treatment!r} switches off for unit(s) {off[:10]}: treated units must stay treated "
+                "after the first treated period (block design)"
             )
         treated_units = wide.index[is_tr].tolist()
     else:

@@ -34,8 +34,9 @@ class Context:
     inputs: dict = field(default_factory=dict)
 
     def path(self, *parts: str) -> Path:
+        """A path below the output directory; its folder is created (an OutputError if it cannot be)."""
         p = self.out.joinpath(*parts)
-        p.parent.mkdir(parents=True, exist_ok=True)
+        ensure_writable_dir(p.parent)
         return p
 
     def add(self, paths: Iterable[os.PathLike[str] | str]) -> None:

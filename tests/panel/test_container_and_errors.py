@@ -146,3 +146,19 @@ def test_hausman_matches_baltagi(grunfeld):
     # Baltagi prints the within covariance * 1e3: 0.14058, -0.077468, 0.3011788
     cov = fit("inv ~ value + capital", grunfeld, **kw).cov.to_numpy() * 1e3
     np.testing.assert_allclose([cov[0, 0], cov[0, 1], cov[1, 1]], [0.14058, -0.077468, 0.3011788], rtol=5e-5)
+
+
+def test_infinite_values_are_a_clear_error_naming_the_column():
+    import numpy as np
+    import pandas as pd
+    import pytest
+
+    from clusterecon.errors import DataError
+    from clusterecon.panel import fit
+
+    df = pd.DataFrame({"i": np.repeat(np.arange(10), 4), "t": np.tile(np.arange(4), 10)})
+    df["x"] = np.arange(40, dtype=float)
+    df["y"] = df["x"] * 0.5 + np.sin(np.arange(40))
+    df.loc[7, "y"] = np.inf
+    with pytest.raises(DataError, match=r"'y'.*infinite.*\[7\]"):
+        fit("y ~ x", df, entity="i", time="t", model="within")

@@ -111,6 +111,18 @@ _WORDS = {">": "greater than", "<": "less than", ">=": "at least", "<=": "at mos
 
 # ------------------------------------------------------------------------------------------------ the claims
 _S = "jpn_import_share_"
+def _share_change(claim_id: str, location: str, quote: str, *, later: str, earlier: str, relation: str,
+                  note: str) -> Claim:
+    """An inequality on the change of a Japanese import share: ``share(later) - share(earlier) <relation> 0``.
+
+    ``later`` and ``earlier`` are fact-id suffixes after ``jpn_import_share_``; inputs, formula and computation are
+    derived from them, so the three cannot disagree.
+    """
+    a, b = _S + later, _S + earlier
+    return Claim(claim_id, location, quote, "inequality", (a, b), f"{a} - {b}", lambda v: v[a] - v[b], stated="0",
+                 relation=relation, note=note)
+
+
 CLAIMS: tuple[Claim, ...] = (
     # ---- Chile: exports and production of processed tomato (section 4, footnote 1 on 'processed exports')
     Claim(
@@ -149,68 +161,53 @@ CLAIMS: tuple[Claim, ...] = (
         offset=1,
     ),
     # ---- Japan's tomato-paste imports (section 4, footnote 1 on 'demanding ones')
-    Claim(
+    _share_change(
         "jpn_chl_share_rise_1980_1985",
         "§4 ¶2 fn1 [after 'demanding ones']",
         "By 1985, Chile's share had increased to 4.46%; by 1990, it had risen to 12.52%; and by 1992, it had "
         "reached 16.86%.",
-        "inequality",
-        (_S + "chl_1985", _S + "chl_1980"),
-        f"{_S}chl_1985 - {_S}chl_1980",
-        lambda v: v[_S + "chl_1985"] - v[_S + "chl_1980"],
-        stated="0",
+        later="chl_1985",
+        earlier="chl_1980",
         relation=">",
         note="'increased' from the 1980 share: fails with the printed 65%, holds with 0.65%",
     ),
-    Claim(
+    _share_change(
         "jpn_chl_share_rise_1985_1990",
         "§4 ¶2 fn1 [after 'demanding ones']",
         "By 1985, Chile's share had increased to 4.46%; by 1990, it had risen to 12.52%; and by 1992, it had "
         "reached 16.86%.",
-        "inequality",
-        (_S + "chl_1990", _S + "chl_1985"),
-        f"{_S}chl_1990 - {_S}chl_1985",
-        lambda v: v[_S + "chl_1990"] - v[_S + "chl_1985"],
-        stated="0",
+        later="chl_1990",
+        earlier="chl_1985",
         relation=">",
         note="'risen'",
     ),
-    Claim(
+    _share_change(
         "jpn_chl_share_rise_1990_1992",
         "§4 ¶2 fn1 [after 'demanding ones']",
         "By 1985, Chile's share had increased to 4.46%; by 1990, it had risen to 12.52%; and by 1992, it had "
         "reached 16.86%.",
-        "inequality",
-        (_S + "chl_1992", _S + "chl_1990"),
-        f"{_S}chl_1992 - {_S}chl_1990",
-        lambda v: v[_S + "chl_1992"] - v[_S + "chl_1990"],
-        stated="0",
+        later="chl_1992",
+        earlier="chl_1990",
         relation=">",
         note="'had reached' continues the rise",
     ),
-    Claim(
+    _share_change(
         "jpn_chn_share_rise_1980_1990",
         "§4 ¶2 fn1 [after 'demanding ones']",
         "By comparison, China's share in Japan's total tomato paste imports only increased from 6.63% in 1980 to "
         "9.05 in 1990, and decreased to 8.07% in 1992.",
-        "inequality",
-        (_S + "chn_1990", _S + "chn_1980"),
-        f"{_S}chn_1990 - {_S}chn_1980",
-        lambda v: v[_S + "chn_1990"] - v[_S + "chn_1980"],
-        stated="0",
+        later="chn_1990",
+        earlier="chn_1980",
         relation=">",
         note="'increased'",
     ),
-    Claim(
+    _share_change(
         "jpn_chn_share_fall_1990_1992",
         "§4 ¶2 fn1 [after 'demanding ones']",
         "By comparison, China's share in Japan's total tomato paste imports only increased from 6.63% in 1980 to "
         "9.05 in 1990, and decreased to 8.07% in 1992.",
-        "inequality",
-        (_S + "chn_1992", _S + "chn_1990"),
-        f"{_S}chn_1992 - {_S}chn_1990",
-        lambda v: v[_S + "chn_1992"] - v[_S + "chn_1990"],
-        stated="0",
+        later="chn_1992",
+        earlier="chn_1990",
         relation="<",
         note="'decreased'",
     ),
@@ -227,16 +224,13 @@ CLAIMS: tuple[Claim, ...] = (
         relation="<",
         note="'only increased ... by comparison': China's 1980-1990 gain (percentage points) is below Chile's",
     ),
-    Claim(
+    _share_change(
         "jpn_chl_above_chn_1992",
         "§4 ¶2 fn1 [after 'demanding ones']",
         "By comparison, China's share in Japan's total tomato paste imports only increased from 6.63% in 1980 to "
         "9.05 in 1990, and decreased to 8.07% in 1992.",
-        "inequality",
-        (_S + "chl_1992", _S + "chn_1992"),
-        f"{_S}chl_1992 - {_S}chn_1992",
-        lambda v: v[_S + "chl_1992"] - v[_S + "chn_1992"],
-        stated="0",
+        later="chl_1992",
+        earlier="chn_1992",
         relation=">",
         note="ranking implied by the comparison: Chile ahead of China in 1992",
     ),
