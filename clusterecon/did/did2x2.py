@@ -105,6 +105,8 @@ def did2x2(
     weightsname : sampling weights (constant within units for panels).
     alp : 1 - confidence level.
 
+    Notes
+    -----
     Without covariates the three estimators coincide with the difference of the four group means.
 
     Examples

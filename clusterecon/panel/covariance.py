@@ -205,6 +205,8 @@ class Cluster(Vcov):
     cluster_df : ``"min"`` (fixest's default: G in G/(G-1) is the smallest cluster count for every term of a two-way
         variance) or ``"conventional"`` (each term uses its own G).
 
+    Notes
+    -----
     The reference distribution is t with min(G) - 1 degrees of freedom.  Fewer than 30 clusters warn with
     :class:`~clusterecon.errors.FewClustersWarning`.
     """
