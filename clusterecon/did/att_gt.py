@@ -235,7 +235,7 @@ def att_gt(
     y = _numeric(data, yname)
     t_raw = data[tname].to_numpy()
     for name, arr in ((yname, y), (tname, t_raw)):
-        if np.issubdtype(arr.dtype, np.floating) and np.isinf(arr).any():
+        if np.issubdtype(arr.dtype, np.floating) and not _all_finite(arr) and np.isinf(arr).any():
             rows = list(data.index[np.isinf(arr)][:5])
             raise DataError(f"column {name!r} has infinite values at rows {rows}")
     g_raw = data[gname].to_numpy()
@@ -243,25 +243,28 @@ def att_gt(
     xnames: list[str] = []
     if not no_cov:
         X, xnames = _covariate_matrix(data, xformla)
-    keep = np.isfinite(y)
+    # rows to keep: None while every row is usable (finite sums skip the elementwise masks on big data)
+    keep = None if _all_finite(y) else np.isfinite(y)
     for arr in (t_raw, g_raw):
         if np.issubdtype(arr.dtype, np.floating):
-            keep &= np.isfinite(arr)
+            if not _all_finite(arr):
+                keep = _and_mask(keep, np.isfinite(arr))
         elif arr.dtype == object:
-            keep &= pd.notna(arr)
+            keep = _and_mask(keep, pd.notna(arr))
     w_raw = None
     if weightsname:
         w_raw = _numeric(data, weightsname)
-        keep &= np.isfinite(w_raw)
-        if (w_raw[keep] < 0).any():
+        if not _all_finite(w_raw):
+            keep = _and_mask(keep, np.isfinite(w_raw))
+        if ((w_raw if keep is None else w_raw[keep]) < 0).any():
             raise DataError(f"negative weights in column {weightsname!r}")
-    if X is not None:
-        keep &= np.isfinite(X).all(axis=1)
+    if X is not None and not _all_finite(X):
+        keep = _and_mask(keep, np.isfinite(X).all(axis=1))
     ids_raw = data[idname].to_numpy() if idname else None
-    if ids_raw is not None:
-        keep &= pd.notna(ids_raw) if ids_raw.dtype == object else True
+    if ids_raw is not None and ids_raw.dtype == object:
+        keep = _and_mask(keep, pd.notna(ids_raw))
     cl_raw = data[clustervars[0]].to_numpy() if clustervars else None
-    if not keep.all():
+    if keep is not None and not keep.all():
         dropped = int((~keep).sum())
         warnings.warn(f"dropped {dropped} rows with missing {yname}/{tname}/{gname}/weights/covariates",
                       DataWarning, stacklevel=2)
@@ -399,8 +402,20 @@ def att_gt(
         tlist=tlist, control_group=control_group, est_method=est_method, anticipation=anticipation,
         base_period=base_period, bstrap=bstrap, biters=biters, cband=cband, alp=alp, seed=seed,
         clustervars=clustervars, notes=notes, gname=gname, idname=idname, weightsname=weightsname,
-        bweights=bweights,
+        bweights=bweights, cohorts=None if early.any() else gvals,
     )
+
+
+def _all_finite(arr: np.ndarray) -> bool:
+    """True when every value is finite, by one reduction (a non-finite or overflowing sum means: check elementwise)."""
+    if arr.dtype.kind in "iub":
+        return True
+    with np.errstate(all="ignore"):
+        return bool(np.isfinite(arr.sum()))
+
+
+def _and_mask(keep, mask):
+    return mask if keep is None else keep & mask
 
 
 def _periods(t: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -501,9 +516,10 @@ def _finish(*, att, inf: CSInfluence, group, time, base, n, alp, bstrap, biters,
 
 def _att_gt_panel(*, Ymat, g_unit, unit_ids, w_unit, cl_unit, Xpan, xnames, tlist, control_group, est_method,
                   anticipation, base_period, bstrap, biters, cband, alp, seed, clustervars, notes, gname, idname,
-                  weightsname, bweights="rademacher"):
+                  weightsname, bweights="rademacher", cohorts=None):
     n, T = Ymat.shape
-    cohorts = _unique_sorted(g_unit)
+    if cohorts is None:  # sorted cohorts of g_unit, when the caller has not found them already
+        cohorts = _unique_sorted(g_unit)
     if len(cohorts) < 32000 and cohorts[-1] - cohorts[0] < 1_000_000:
         lut = np.zeros(int(cohorts[-1] - cohorts[0]) + 1, dtype=np.int16)
         lut[cohorts - cohorts[0]] = np.arange(len(cohorts), dtype=np.int16)

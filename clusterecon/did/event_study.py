@@ -11,8 +11,6 @@ import numpy as np
 import pandas as pd
 
 from ..errors import EstimationError, SpecificationError
-from ._inputs import check_unique as _check_unique
-from ._inputs import factorize as _factorize
 from ._inputs import numeric as _numeric
 from ._inputs import staggered_inputs
 from .results import DiDResults, sup_t_critical_value, tidy_table
@@ -20,6 +18,7 @@ from .twfe import (
     FEFit,
     _is_balanced_2way,
     demean,
+    fast_factorize,
     fe_ols,
     resolve_vcov,
 )
@@ -131,29 +130,41 @@ def event_study(
     absent = [r for r in refs if not lo <= r <= hi]
     if absent:
         raise SpecificationError(f"reference event time(s) {absent} outside the event window [{lo}, {hi}]")
-    ks = [k for k in range(lo, hi + 1) if k not in refs and np.any(e == k)]
+    fin = np.isfinite(e)
+    epos = e[fin].astype(np.int64) - lo  # event times in the window, as offsets from its start
+    if epos.size and (epos.min() < 0 or epos.max() > hi - lo):  # pragma: no cover - binned/trimmed above
+        raise EstimationError(f"event times outside the window [{lo}, {hi}] after binning")
+    present = np.bincount(epos, minlength=hi - lo + 1) > 0  # one counting pass instead of one scan per event time
+    ks = [k for k in range(lo, hi + 1) if k not in refs and present[k - lo]]
     if not ks:
         raise EstimationError("no event-time coefficient to estimate outside the reference period(s)")
-    ucodes, uvals = _factorize(frame[unit])
-    tcodes, tvals = _factorize(frame[time])
-    _check_unique(ucodes, tcodes, tvals.size, frame, unit, time)
+    ucodes, uvals = fast_factorize(frame[unit])
+    tcodes, tvals = fast_factorize(frame[time])
+    # (unit, time) pairs are unique: staggered_inputs checked the whole frame, of which ``frame`` is a subset
     vtype, cl = resolve_vcov(frame, vcov, cluster, unit)
     n = e.size
     lut = np.full(hi - lo + 1, -1, dtype=np.int64)
     for j, k in enumerate(ks):
         lut[k - lo] = j
-    fin = np.isfinite(e)
     col = np.full(n, -1, dtype=np.int64)
-    col[fin] = lut[e[fin].astype(np.int64) - lo]
+    col[fin] = lut[epos]
     w = _numeric(frame, weights) if weights else None
     has_never = bool((~fin).any())
     yv = _numeric(frame, y)
     cluster_is_unit = cluster is None or cluster == unit
-    fast = (w is None and not covariates and (vtype != "cluster" or cluster_is_unit)
-            and _is_balanced_2way([ucodes, tcodes], [uvals.size, tvals.size], None))
+    fast = (w is None and (vtype != "cluster" or cluster_is_unit)
+            and n == uvals.size * tvals.size
+            and (_grid_layout(ucodes, tcodes, uvals.size, tvals.size)
+                 or _is_balanced_2way([ucodes, tcodes], [uvals.size, tvals.size], None)))
     try:
         if fast:
-            fit = _cell_fit(yv, ucodes, tcodes, g[keep], col, len(ks), vtype)
+            yx = None
+            if covariates:  # y and the covariates in one column-major block, as the within transform wants
+                yx = np.empty((n, 1 + len(covariates)), order="F")
+                yx[:, 0] = yv
+                for j, c in enumerate(covariates):
+                    yx[:, 1 + j] = _numeric(frame, c)
+            fit = _cell_fit(yv, ucodes, tcodes, g[keep], col, len(ks), vtype, yx=yx)
         else:
             x = np.zeros((n, len(ks) + len(covariates)), order="F")
             rows = np.flatnonzero(col >= 0)
@@ -206,22 +217,59 @@ def event_study(
     return DiDResults(table=table, method="TWFE event study", vcov=fit.vcov, info=info, caveats=caveats)
 
 
-def _cell_fit(y, ucodes, tcodes, g, col, k, vtype) -> FEFit:
-    """Event-study OLS for a balanced panel without weights or covariates, exploiting that the two-way demeaned
-    event-time dummies depend only on the (cohort, period) cell: cost O(n) plus O(units x periods x k)."""
+def _grid_layout(ucodes, tcodes, n_u, n_t) -> bool:
+    """True when the rows are the full unit x period grid sorted by unit, then period (a balanced panel)."""
+    n = ucodes.size
+    if n != n_u * n_t or n == 0 or ucodes[-1] != n_u - 1 or tcodes[n_t - 1] != n_t - 1:
+        return False
+    return bool((ucodes.reshape(n_u, n_t) == np.arange(n_u)[:, None]).all()) and bool(
+        (tcodes.reshape(n_u, n_t) == np.arange(n_t)[None, :]).all())
+
+
+def _cell_fit(y, ucodes, tcodes, g, col, k, vtype, xc=None, yx=None) -> FEFit:
+    """Event-study OLS for a balanced panel without weights, exploiting that the two-way demeaned event-time
+    dummies depend only on the (cohort, period) cell: cost O(n) per covariate plus O(units x periods x k).
+
+    With covariates ``xc`` (n x p) the normal equations of the dummies and the demeaned covariates are assembled
+    by Frisch-Waugh-Lovell: dummy-covariate cross products are cell sums of the demeaned covariates times the
+    cell's demeaned dummy, so the n x k dummy matrix is never built.  ``yx``: alternatively ``[y, xc]`` as one
+    column-major (n, 1 + p) array (saves a copy).
+    """
+    if yx is not None and yx.shape[1] > 1:
+        xc = yx[:, 1:]
     n_u, n_t = int(ucodes.max()) + 1, int(tcodes.max()) + 1
     n = y.size
+    p = 0 if xc is None else xc.shape[1]
+    K = k + p
     g_unit = np.empty(n_u)
-    g_unit[ucodes] = np.where(np.isfinite(g), g, np.inf)  # constant within unit
+    g_unit[ucodes] = g  # constant within unit
+    g_unit[~np.isfinite(g_unit)] = np.inf
     gvals, gcode_unit = np.unique(g_unit, return_inverse=True)  # unique over units, not rows
-    gcode = gcode_unit[ucodes]
+    gcode_unit = gcode_unit.ravel()
     n_g = gvals.size
-    cell = gcode * n_t + tcodes
-    n_cell = np.bincount(cell, minlength=n_g * n_t).reshape(n_g, n_t)
+    grid = _grid_layout(ucodes, tcodes, n_u, n_t)
+    if grid:  # rows sorted by unit then period: (n_u, n_t) views; cohort sums by a sparse cohort x unit product
+        from scipy.sparse import csr_matrix
+
+        onehot = csr_matrix((np.ones(n_u), (gcode_unit, np.arange(n_u))), shape=(n_g, n_u))
+        n_cell = np.repeat(np.bincount(gcode_unit, minlength=n_g)[:, None], n_t, axis=1)
+        rep = np.empty(n_g, dtype=np.int64)
+        rep[gcode_unit] = np.arange(n_u)  # one unit of each cohort
+        col_cell = col.reshape(n_u, n_t)[rep].ravel()
+
+        def cell_sum(v):
+            return np.asarray(onehot @ v.reshape(n_u, n_t))
+    else:
+        gcode = gcode_unit[ucodes]
+        cell = gcode * n_t + tcodes
+        n_cell = np.bincount(cell, minlength=n_g * n_t).reshape(n_g, n_t)
+        col_cell = np.full(n_g * n_t, -1, dtype=np.int64)
+        col_cell[cell] = col
+
+        def cell_sum(v):
+            return np.bincount(cell, v, minlength=n_g * n_t).reshape(n_g, n_t)
     units_g = n_cell[:, 0].astype(float)  # balanced: every unit of cohort g is in every period
     share = units_g / n_u
-    col_cell = np.full(n_g * n_t, -1, dtype=np.int64)
-    col_cell[cell] = col
     xg = np.zeros((n_g * n_t, k))
     hit = np.flatnonzero(col_cell >= 0)
     xg[hit, col_cell[hit]] = 1.0
@@ -230,43 +278,90 @@ def _cell_fit(y, ucodes, tcodes, g, col, k, vtype) -> FEFit:
     time_mean = np.einsum("g,gtk->tk", share, xg)
     grand = share @ unit_mean
     xt = xg - unit_mean[:, None, :] - time_mean[None, :, :] + grand
-    xtx = np.einsum("gt,gtk,gtl->kl", n_cell, xt, xt)
-    sy = np.bincount(cell, y, minlength=n_g * n_t).reshape(n_g, n_t)
+    xtx = np.zeros((K, K))
+    xtx[:k, :k] = np.einsum("gt,gtk,gtl->kl", n_cell, xt, xt)
+    sy = cell_sum(y)
+    if p:
+        if yx is None:
+            yx = np.empty((n, p + 1), order="F")  # column-major: each column is contiguous for the within transform
+            yx[:, 0] = y
+            yx[:, 1:] = xc
+        both = demean(yx, [ucodes, tcodes])
+        yd, xcd = both[:, 0], np.asfortranarray(both[:, 1:])
+        del both
+        sx = np.stack([cell_sum(xcd[:, j]) for j in range(p)], 2)
+        xtx[:k, k:] = np.einsum("gtk,gtp->kp", xt, sx)
+        xtx[k:, :k] = xtx[:k, k:].T
+        xtx[k:, k:] = xcd.T @ xcd
+    else:
+        yd = demean(y, [ucodes, tcodes])
+        xcd = None
     scale = np.sqrt(np.diag(xtx))
-    if (scale <= 1e-10).any():
-        raise EstimationError(f"event-time dummies at position(s) {list(np.flatnonzero(scale <= 1e-10))} are "
+    if (scale[:k] <= 1e-10).any():
+        raise EstimationError(f"event-time dummies at position(s) {list(np.flatnonzero(scale[:k] <= 1e-10))} are "
                               "absorbed by the fixed effects")
+    if p:
+        big = max(1.0, float(np.abs(xt).max()), float(xcd.max()), -float(xcd.min()))
+        dead = np.flatnonzero(scale <= 1e-10 * big)
+        if dead.size:
+            raise EstimationError(f"regressor(s) at position(s) {list(dead)} are absorbed by the fixed effects")
     cond = np.linalg.cond(xtx / np.outer(scale, scale))
     if not np.isfinite(cond) or cond > 1e12:
-        raise EstimationError(f"event-time dummies are collinear given the fixed effects (condition number {cond:.3g})")
+        what = "regressors" if p else "event-time dummies"
+        raise EstimationError(f"{what} are collinear given the fixed effects (condition number {cond:.3g})")
     bread = np.linalg.inv(xtx)
-    coef = bread @ np.einsum("gt,gtk->k", sy, xt)
-    yd = demean(y, [ucodes, tcodes])
-    fitted = xt @ coef
-    resid = yd - fitted[gcode, tcodes]
+    xty = np.empty(K)
+    xty[:k] = np.einsum("gt,gtk->k", sy, xt)
+    if p:
+        xty[k:] = xcd.T @ yd
+    coef = bread @ xty
+    fitted = xt @ coef[:k]
+    resid = (yd.reshape(n_u, n_t) - fitted[gcode_unit]).ravel() if grid else yd - fitted[gcode, tcodes]
+    if p:
+        resid -= xcd @ coef[k:]
     nfe = n_u + n_t - 1
     n_clusters = None
     if vtype == "iid":
-        df = n - k - nfe
+        df = n - K - nfe
         v = bread * float(resid @ resid / df)
     elif vtype == "hc1":
-        df = n - k - nfe
-        e2 = np.bincount(cell, resid**2, minlength=n_g * n_t).reshape(n_g, n_t)
-        meat = np.einsum("gt,gtk,gtl->kl", e2, xt, xt)
+        df = n - K - nfe
+        r2 = resid**2
+        meat = np.zeros((K, K))
+        e2 = cell_sum(r2)
+        meat[:k, :k] = np.einsum("gt,gtk,gtl->kl", e2, xt, xt)
+        if p:
+            sxe = np.stack([cell_sum(xcd[:, j] * r2) for j in range(p)], 2)
+            meat[:k, k:] = np.einsum("gtk,gtp->kp", xt, sxe)
+            meat[k:, :k] = meat[:k, k:].T
+            xe = xcd * resid[:, None]
+            meat[k:, k:] = xe.T @ xe
         v = bread @ meat @ bread * n / df
     else:
-        emat = np.zeros(n_u * n_t)
-        emat[ucodes * n_t + tcodes] = resid
-        emat = emat.reshape(n_u, n_t)
-        gu = gcode_unit
-        scores = np.empty((n_u, k))
+        if grid:  # rows sorted by unit then period: the residual matrix is a view
+            emat = resid.reshape(n_u, n_t)
+        else:
+            emat = np.zeros(n_u * n_t)
+            emat[ucodes * n_t + tcodes] = resid
+            emat = emat.reshape(n_u, n_t)
+        # units grouped by cohort (the meat does not depend on the order of the units)
+        emat_rows = emat
+        order = np.argsort(gcode_unit, kind="stable")
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(gcode_unit, minlength=n_g))])
+        emat = emat[order]
+        scores = np.empty((n_u, K))
         for c in range(n_g):  # loop over cohorts, not units
-            members = gu == c
-            scores[members] = emat[members] @ xt[c]
+            scores[bounds[c]:bounds[c + 1], :k] = emat[bounds[c]:bounds[c + 1]] @ xt[c]
+        for j in range(p):
+            if grid:
+                sc = np.einsum("ut,ut->u", xcd[:, j].reshape(n_u, n_t), emat_rows)
+            else:
+                sc = np.bincount(ucodes, xcd[:, j] * resid, minlength=n_u)
+            scores[:, k + j] = sc[order]
         meat = scores.T @ scores
         n_clusters = n_u
         # unit FE nested in the unit clusters counts as one parameter: K = k + n_t (as fixest)
-        v = bread @ meat @ bread * (n_u / (n_u - 1)) * ((n - 1) / (n - k - n_t))
+        v = bread @ meat @ bread * (n_u / (n_u - 1)) * ((n - 1) / (n - K - n_t))
         df = n_u - 1
-    return FEFit(coef=coef, vcov=v, resid=resid, xd=np.empty((0, k)), n=n, k=k, n_fe=nfe, n_clusters=n_clusters,
+    return FEFit(coef=coef, vcov=v, resid=resid, xd=np.empty((0, K)), n=n, k=K, n_fe=nfe, n_clusters=n_clusters,
                  df_resid=df, vcov_type=vtype)

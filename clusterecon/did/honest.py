@@ -8,6 +8,8 @@ moment-inequality test of Andrews, Roth and Pakes; and breakdown values.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
@@ -355,6 +357,15 @@ def _eta_lp_1d(y, x, sd):
     return eta, np.array([t_star]), lam
 
 
+@functools.lru_cache(maxsize=64)
+def _pairs(m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (i, j), i < j, of m items (cached: the same sizes recur in every test inversion)."""
+    ii, jj = np.triu_indices(m, 1)
+    ii.setflags(write=False)
+    jj.setflags(write=False)
+    return ii, jj
+
+
 def _eta_draws(xi, x, sd):
     """eta for many right-hand sides at once (columns of xi); exact for at most one nuisance parameter."""
     n_draws = xi.shape[1]
@@ -367,15 +378,16 @@ def _eta_draws(xi, x, sd):
         if not ((slope > 1e-12).any() and (slope < -1e-12).any()):
             return np.full(n_draws, np.nan)
         best = np.full(n_draws, np.inf)
-        m = slope.size
-        for i in range(m):
-            for j in range(i + 1, m):
-                ds = slope[i] - slope[j]
-                if abs(ds) < 1e-14:
-                    continue
-                tau = (z[i] - z[j]) / ds
-                val = (z - slope[:, None] * tau[None, :]).max(axis=0)
-                best = np.minimum(best, val)
+        ii, jj = _pairs(slope.size)  # every pair of lines (i < j), vectorised over pairs and draws
+        ds = slope[ii] - slope[jj]
+        ok = np.abs(ds) >= 1e-14
+        ii, jj, ds = ii[ok], jj[ok], ds[ok]
+        step = max(1, 2_000_000 // max(1, slope.size * n_draws))  # pairs per block: bounded memory
+        for s0 in range(0, ii.size, step):
+            sl = slice(s0, s0 + step)
+            tau = (z[ii[sl]] - z[jj[sl]]) / ds[sl, None]  # pairs x draws
+            val = (z[None, :, :] - slope[None, :, None] * tau[:, None, :]).max(axis=1)
+            best = np.minimum(best, val.min(axis=0))
         return best
     out = np.empty(n_draws)
     for b in range(n_draws):  # general case: one LP per draw

@@ -6,21 +6,84 @@ import numpy as np
 import pandas as pd
 
 from ..errors import EstimationError, SpecificationError
-from ._inputs import check_unique as _check_unique
-from ._inputs import factorize as _factorize
 from ._inputs import numeric as _numeric
 from ._inputs import staggered_inputs
 from .results import DiDResults, tidy_table
 from .twfe import (
+    fast_factorize,
     fe_ols,
 )
 
 __all__ = ["did_imputation"]
 
 
-def _two_way_solve(rhs_u, rhs_t, ucodes, tcodes, n_u, n_t, *, tol=1e-13, maxiter=100_000):
+def _two_way_solve(rhs_u, rhs_t, ucodes, tcodes, n_u, n_t, *, tol=1e-13, maxiter=100_000, prep=None):
     """Solve the normal equations of a two-way FE model on a set of rows, given right-hand sides per unit and per
-    period (columns = several problems at once).  Gauss-Seidel; returns unit and period levels."""
+    period (columns = several problems at once); returns unit and period levels.
+
+    A connected design whose smaller factor (the periods) has few levels is solved directly: eliminating the unit
+    levels leaves an ``n_t x n_t`` system (one redundancy, solved by pseudo-inverse), then the unit levels follow in
+    closed form.  Otherwise Gauss-Seidel (:func:`_two_way_gauss_seidel`).  ``a_i + b_t`` is the same either way.
+    ``prep``: a dict shared by calls on the same rows, caching the design (counts, incidence, eigen-decomposition).
+    """
+    direct = _two_way_direct(rhs_u, rhs_t, ucodes, tcodes, n_u, n_t, prep=prep)
+    if direct is not None:
+        return direct
+    return _two_way_gauss_seidel(rhs_u, rhs_t, ucodes, tcodes, n_u, n_t, tol=tol, maxiter=maxiter)
+
+
+_DIRECT_MAX_PERIODS = 2000
+_DIRECT_MAX_CELLS = 30_000_000
+
+
+def _two_way_design(ucodes, tcodes, n_u, n_t):
+    """Counts, incidence matrix and pseudo-inverse of the period system of :func:`_two_way_direct` (None when the
+    direct solve does not apply)."""
+    if n_t > _DIRECT_MAX_PERIODS or n_u * n_t > max(_DIRECT_MAX_CELLS, 0) or ucodes.size == 0:
+        return None
+    from ..panel.absorb import fe_dof
+
+    cnt_u = np.bincount(ucodes, minlength=n_u).astype(float)
+    cnt_t = np.bincount(tcodes, minlength=n_t).astype(float)
+    if (cnt_u == 0).any() or (cnt_t == 0).any():
+        return None
+    if n_u + n_t - fe_dof([ucodes, tcodes]) != 1:  # not one connected set: let Gauss-Seidel pick its solution
+        return None
+    N = np.bincount(ucodes * n_t + tcodes, minlength=n_u * n_t).astype(float).reshape(n_u, n_t)
+    Ns = N / cnt_u[:, None]
+    A = np.diag(cnt_t) - N.T @ Ns  # Schur complement of the unit block
+    A = (A + A.T) / 2
+    vals, vecs = np.linalg.eigh(A)
+    keep = vals > 1e-11 * max(float(vals.max()), 1e-300)
+    if keep.sum() != n_t - 1:
+        return None
+    return cnt_u, cnt_t, N, Ns, (vecs[:, keep] / vals[keep]) @ vecs[:, keep].T
+
+
+def _two_way_direct(rhs_u, rhs_t, ucodes, tcodes, n_u, n_t, prep=None):
+    """Direct solve of :func:`_two_way_solve`, or None when it does not apply (large/disconnected designs)."""
+    if prep is not None and "design" in prep:
+        design = prep["design"]
+    else:
+        design = _two_way_design(ucodes, tcodes, n_u, n_t)
+        if prep is not None:
+            prep["design"] = design
+    if design is None:
+        return None
+    cnt_u, cnt_t, N, Ns, Apinv = design
+    r = rhs_t - Ns.T @ rhs_u
+    b = Apinv @ r
+    a = (rhs_u - N @ b) / cnt_u[:, None]
+    # check the normal equations; fall back to the iterative solver when they are not met to the tolerance
+    scale = max(np.abs(rhs_u).max(initial=0.0), np.abs(rhs_t).max(initial=0.0), 1e-300)
+    res_t = cnt_t[:, None] * b + N.T @ a - rhs_t
+    if not np.abs(res_t).max(initial=0.0) <= 1e-9 * scale:
+        return None
+    return a, b
+
+
+def _two_way_gauss_seidel(rhs_u, rhs_t, ucodes, tcodes, n_u, n_t, *, tol=1e-13, maxiter=100_000):
+    """Reference solver of :func:`_two_way_solve` (Gauss-Seidel from zero)."""
     k = rhs_u.shape[1]
     cnt_u = np.bincount(ucodes, minlength=n_u).astype(float)
     cnt_t = np.bincount(tcodes, minlength=n_t).astype(float)
@@ -39,6 +102,27 @@ def _two_way_solve(rhs_u, rhs_t, ucodes, tcodes, n_u, n_t, *, tol=1e-13, maxiter
     else:  # pragma: no cover
         raise EstimationError("imputation first stage did not converge")
     return a, b
+
+
+def _cell_codes(g1: np.ndarray, rel1: np.ndarray) -> tuple[np.ndarray, int]:
+    """Codes of the cohort x event-time cells of the treated rows (integer keys, no strings)."""
+    if g1.size == 0:
+        return np.zeros(0, dtype=np.int64), 0
+    glo, rlo = g1.min(), rel1.min()
+    gspan, rspan = g1.max() - glo + 1, rel1.max() - rlo + 1
+    if gspan * rspan <= max(2 * g1.size, 1_000_000):
+        gi, ri = g1 - glo, rel1 - rlo
+        if np.array_equal(gi, np.floor(gi)) and np.array_equal(ri, np.floor(ri)):  # integer periods: counting pass
+            key = gi.astype(np.int64) * int(rspan) + ri.astype(np.int64)
+            present = np.bincount(key, minlength=int(gspan * rspan)) > 0
+            lut = np.cumsum(present, dtype=np.int64) - 1
+            return lut[key], int(present.sum())
+    gv, gc = np.unique(g1, return_inverse=True)
+    rv, rc = np.unique(rel1, return_inverse=True)
+    key = gc.astype(np.int64).ravel() * rv.size + rc.astype(np.int64).ravel()
+    _, codes = np.unique(key, return_inverse=True)
+    codes = codes.astype(np.int64).ravel()
+    return codes, int(codes.max()) + 1
 
 
 def did_imputation(
@@ -84,9 +168,9 @@ def did_imputation(
     inp = staggered_inputs(data, y, unit=unit, time=time, cohort=cohort, treatment=treatment, other_columns=[cluster])
     g, t = inp.g, inp.t
     yv = _numeric(data, y)
-    ucodes, uvals = _factorize(data[unit])
-    tcodes, tvals = _factorize(data[time])
-    _check_unique(ucodes, tcodes, tvals.size, data, unit, time)
+    ucodes, uvals = fast_factorize(data[unit])
+    tcodes, tvals = fast_factorize(data[time])
+    # (unit, time) pairs are unique: checked on this frame by staggered_inputs
     n_u, n_t = uvals.size, tvals.size
     treat = np.isfinite(g) & (t >= g)
     if not treat.any():
@@ -106,8 +190,9 @@ def did_imputation(
                               "effect cannot be imputed; drop them")
     # first stage on untreated observations
     u0, t0 = ucodes[unt], tcodes[unt]
+    prep: dict = {}  # both solves below are on the untreated rows: the design is analysed once
     a, b = _two_way_solve(np.bincount(u0, yv[unt], minlength=n_u)[:, None],
-                          np.bincount(t0, yv[unt], minlength=n_t)[:, None], u0, t0, n_u, n_t)
+                          np.bincount(t0, yv[unt], minlength=n_t)[:, None], u0, t0, n_u, n_t, prep=prep)
     y0hat = a[ucodes, 0] + b[tcodes, 0]
     resid = yv - y0hat  # tau_it on treated rows, first-stage residual on untreated rows
     # estimands: columns of treated-observation weights
@@ -134,30 +219,37 @@ def did_imputation(
     u1, t1 = ucodes[treat], tcodes[treat]
     rhs_u = np.stack([np.bincount(u1, wts[:, j], minlength=n_u) for j in range(n_est)], 1)
     rhs_t = np.stack([np.bincount(t1, wts[:, j], minlength=n_t) for j in range(n_est)], 1)
-    ga, gb = _two_way_solve(rhs_u, rhs_t, u0, t0, n_u, n_t)
-    v = np.empty((yv.size, n_est))
-    v[unt] = -(ga[u0] + gb[t0])
-    v[treat] = wts
-    # centre tau within cohort x event-time cells with v^2 weights
-    cell_codes, _ = _factorize(pd.Series(g[treat]).astype(str) + "|" + pd.Series(rel1).astype(str))
-    n_cells = int(cell_codes.max()) + 1
-    eps = np.repeat(resid[:, None], n_est, axis=1)
+    ga, gb = _two_way_solve(rhs_u, rhs_t, u0, t0, n_u, n_t, prep=prep)
+    # centre tau within cohort x event-time cells with v^2 weights; cluster scores sum v * eps: untreated rows have
+    # v = -(ga_i + gb_t) and eps = first-stage residual, treated rows v = w and eps = tau - cell mean
+    cell_codes, n_cells = _cell_codes(g[treat], rel1)
     tau1 = resid[treat]
+    r0 = resid[unt]
+    ccodes = ucodes if cluster is None else fast_factorize(data[cluster])[0]
+    n_cl = int(ccodes.max()) + 1
+    if cluster is None and n_u * n_t <= max(4 * yv.size, 1_000_000):
+        # clusters = units: sum_t (ga_i + gb_t) e_it over untreated rows = ga_i R_i + (E0 gb)_i
+        e0 = np.zeros(n_u * n_t)
+        e0[u0 * n_t + t0] = r0
+        scores = -(ga * np.bincount(u0, r0, minlength=n_u)[:, None]) - e0.reshape(n_u, n_t) @ gb
+        del e0
+    else:
+        c0 = ccodes[unt]
+        scores = np.stack([np.bincount(c0, -(ga[u0, j] + gb[t0, j]) * r0, minlength=n_cl) for j in range(n_est)],
+                          1)
+    c1 = ccodes[treat]
     for j in range(n_est):
         v2 = wts[:, j] ** 2
         num = np.bincount(cell_codes, v2 * tau1, minlength=n_cells)
         den = np.bincount(cell_codes, v2, minlength=n_cells)
         tbar = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
-        eps[treat, j] = tau1 - tbar[cell_codes]
-    ccodes = ucodes if cluster is None else _factorize(data[cluster])[0]
-    n_cl = int(ccodes.max()) + 1
-    scores = np.stack([np.bincount(ccodes, v[:, j] * eps[:, j], minlength=n_cl) for j in range(n_est)], 1)
+        scores[:, j] += np.bincount(c1, wts[:, j] * (tau1 - tbar[cell_codes]), minlength=n_cl)
     se = np.sqrt((scores**2).sum(axis=0))
     table = tidy_table(names, est, se, alpha=alpha)
     table["event_time"] = evs
     caveats = ["conservative SEs (BJS 2024, Theorem 3), clustered by " + (cluster or unit)]
     info = {"n_obs": int(yv.size), "n_units": int(n_u), "n_periods": int(n_t), "n_treated_obs": int(treat.sum()),
-            "n_treated_units": int(np.unique(u1).size), "vcov_type": "cluster", "alpha": alpha,
+            "n_treated_units": int(np.count_nonzero(np.bincount(u1, minlength=n_u))), "vcov_type": "cluster", "alpha": alpha,
             "weights": wts}
     if pretrends is not None:
         pre_avail = np.unique(rel[unt & np.isfinite(rel)])
@@ -168,8 +260,8 @@ def did_imputation(
                                      f"{list(pre_avail)}")
         sub = np.flatnonzero(unt)
         x = np.stack([(rel[sub] == k).astype(float) for k in ks], 1)
-        uc, _ = _factorize(ucodes[sub])
-        tc, _ = _factorize(tcodes[sub])
+        uc, _ = fast_factorize(ucodes[sub])
+        tc, _ = fast_factorize(tcodes[sub])
         fit = fe_ols(yv[sub], x, [uc, tc], vcov="cluster", cluster=(ccodes[sub]))
         pre = tidy_table([f"event_time::{k:g}" for k in ks], fit.coef, np.sqrt(np.diag(fit.vcov)), alpha=alpha,
                          df=fit.df_resid)

@@ -44,6 +44,22 @@ _check_unique = check_unique
 _factorize = factorize
 
 
+def fast_factorize(values) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted integer codes and unique values, as :func:`clusterecon.did._inputs.factorize`, by a counting pass
+    (no hashing or sorting) for integer arrays with a compact range."""
+    arr = np.asarray(values)
+    if arr.dtype.kind in "iu" and arr.size:
+        lo, hi = int(arr.min()), int(arr.max())
+        span = hi - lo + 1
+        if span <= 2 * arr.size + 1024:
+            off = (arr - lo).astype(np.int64, copy=False)
+            present = np.bincount(off, minlength=span) > 0
+            levels = np.flatnonzero(present)
+            codes = off if levels.size == span else (np.cumsum(present, dtype=np.int64) - 1)[off]
+            return codes, (levels + lo).astype(arr.dtype)
+    return _factorize(values)
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # within transformation
 
@@ -60,11 +76,27 @@ def _is_balanced_2way(codes, sizes, weights) -> bool:
 
 def demean(x: np.ndarray, codes: list, weights: np.ndarray | None = None, *, tol: float = 1e-12,
            maxiter: int = 100_000) -> np.ndarray:
-    """Residuals of the columns of ``x`` on the fixed effects given by integer ``codes`` (alternating projections).
+    """Residuals of the columns of ``x`` on the fixed effects given by integer ``codes``.
 
-    Exact in one pass for a balanced two-way panel without weights.  ``tol`` is on the largest change of a
-    column, relative to its scale.
+    Delegates to the panel core's :func:`clusterecon.panel.absorb.demean`: closed form for a balanced two-way panel
+    without weights, a direct Frisch-Waugh-Lovell solve when the smaller of two factors is small, accelerated
+    alternating projections otherwise (all exact at convergence).  ``tol`` is on the largest change of a column,
+    relative to its scale; :func:`_demean_projections` is the plain alternating-projections reference.
     """
+    from ..panel.absorb import demean as _absorb_demean
+
+    x = np.asarray(x, dtype=float)
+    if x.shape[0] == 0 or not codes:
+        return _demean_projections(x, codes, weights, tol=tol, maxiter=maxiter)
+    try:
+        return _absorb_demean(x, list(codes), weights, tol=tol, maxiter=maxiter)
+    except EstimationError:  # pragma: no cover - pathological designs: the slow reference path decides
+        return _demean_projections(x, codes, weights, tol=tol, maxiter=maxiter)
+
+
+def _demean_projections(x: np.ndarray, codes: list, weights: np.ndarray | None = None, *, tol: float = 1e-12,
+                        maxiter: int = 100_000) -> np.ndarray:
+    """Reference within transformation (alternating projections; one pass for a balanced two-way panel)."""
     x = np.asarray(x, dtype=float)
     one = x.ndim == 1
     if one:
@@ -83,7 +115,7 @@ def demean(x: np.ndarray, codes: list, weights: np.ndarray | None = None, *, tol
     counts = [np.bincount(c, w, minlength=s) for c, s in zip(codes, sizes)]
     for j in range(x.shape[1]):
         r = x[:, j].copy()
-        scale = max(np.abs(r).max(), 1e-300)
+        scale = max(np.abs(r).max(), 1e-300) if r.size else 1.0
         for _ in range(maxiter):
             change = 0.0
             for c, s, cnt in zip(codes, sizes, counts):
@@ -91,7 +123,7 @@ def demean(x: np.ndarray, codes: list, weights: np.ndarray | None = None, *, tol
                 with np.errstate(invalid="ignore", divide="ignore"):
                     m = np.where(cnt > 0, m / cnt, 0.0)
                 r -= m[c]
-                change = max(change, np.abs(m).max())
+                change = max(change, np.abs(m).max() if m.size else 0.0)
             if change <= tol * scale or len(codes) == 1:
                 break
         else:  # pragma: no cover - pathological designs
@@ -104,6 +136,15 @@ def n_fe_params(codes: list) -> int:
     """Number of fixed-effect parameters: levels minus one redundancy per extra dimension (connected sets)."""
     if not codes:
         return 0
+    if all(c.size for c in codes):
+        from ..panel.absorb import fe_dof
+
+        return int(fe_dof(list(codes)))  # same count, connected components from a small graph
+    return _n_fe_params_reference(codes)
+
+
+def _n_fe_params_reference(codes: list) -> int:
+    """Reference count of :func:`n_fe_params` (connected components of the full unit-period graph)."""
     total = sum(int(c.max()) + 1 for c in codes)
     if len(codes) >= 2:
         total -= _n_components(codes[0], codes[1]) + (len(codes) - 2)
@@ -148,6 +189,13 @@ def fe_ols(y: np.ndarray, x: np.ndarray, codes: list, *, vcov: str = "cluster", 
     if x.ndim == 1:
         x = x[:, None]
     n, k = x.shape
+    if xd is None and yd is None:  # one call: the factor structure is analysed once for y and x together
+        both = np.empty((n, k + 1), order="F")  # column-major: each column contiguous for the within transform
+        both[:, 0] = y
+        both[:, 1:] = x
+        both = demean(both, codes, weights)
+        yd, xd = both[:, 0], both[:, 1:]
+        del both
     if xd is None:
         xd = demean(x, codes, weights)
     if yd is None:
@@ -182,8 +230,7 @@ def fe_ols(y: np.ndarray, x: np.ndarray, codes: list, *, vcov: str = "cluster", 
     else:
         if cluster is None:
             raise SpecificationError("vcov='cluster' needs cluster codes")
-        ccodes, _ = _factorize(cluster)
-        n_clusters = int(ccodes.max()) + 1
+        ccodes, n_clusters = _cluster_codes(cluster)
         we = resid if weights is None else w * resid
         xdf = np.asfortranarray(xd)
         scores = np.stack([np.bincount(ccodes, xdf[:, j] * we, minlength=n_clusters) for j in range(k)], 1)
@@ -197,8 +244,28 @@ def fe_ols(y: np.ndarray, x: np.ndarray, codes: list, *, vcov: str = "cluster", 
                  vcov_type=vcov)
 
 
+def _cluster_codes(cluster) -> tuple[np.ndarray, int]:
+    """Integer codes and count of the cluster values (no hashing for compact integer ids)."""
+    from ..panel.absorb import factorize as _absorb_factorize
+
+    arr = np.asarray(cluster)
+    if arr.dtype.kind in "iu":
+        return _absorb_factorize(arr)
+    codes, levels = _factorize(cluster)
+    return codes, int(levels.size)
+
+
 def _is_nested(fe_codes: np.ndarray, cluster_codes: np.ndarray) -> bool:
     """True when every fixed-effect level lies within a single cluster."""
+    if fe_codes.size:
+        from ..panel.absorb import is_nested
+
+        return bool(is_nested(fe_codes, cluster_codes))
+    return _is_nested_reference(fe_codes, cluster_codes)
+
+
+def _is_nested_reference(fe_codes: np.ndarray, cluster_codes: np.ndarray) -> bool:
+    """Reference check of :func:`_is_nested` (min and max cluster per fixed-effect level)."""
     nfe = int(fe_codes.max()) + 1
     lo = np.full(nfe, np.iinfo(np.int64).max)
     hi = np.full(nfe, -1)
