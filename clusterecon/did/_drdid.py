@@ -104,6 +104,22 @@ def _ols_lin_rep(x: np.ndarray, y: np.ndarray, wsub: np.ndarray, what: str):
     return beta, lin_rep
 
 
+def _ols_projector(x: np.ndarray, wsub: np.ndarray, what: str):
+    """What a weighted OLS on fixed regressors needs for any outcome: X'W and (X'WX / n)^{-1}."""
+    n = x.shape[0]
+    xw = x * wsub[:, None]
+    return xw, _solve(xw.T @ x / n, np.eye(x.shape[1]), what)
+
+
+def _ols_lin_rep_cached(proj, x: np.ndarray, y: np.ndarray):
+    """``_ols_lin_rep`` from a precomputed ``_ols_projector`` (same numbers up to rounding)."""
+    xw, inv = proj
+    n = x.shape[0]
+    beta = inv @ (xw.T @ y) / n
+    resid = y - x @ beta
+    return beta, (xw * resid[:, None]) @ inv
+
+
 def _ps_pieces(x, d, w):
     _, ps, hinv = logit_fit(x, d, w)
     n = x.shape[0]
@@ -114,12 +130,17 @@ def _ps_pieces(x, d, w):
     return ps, trim, lin_rep_ps
 
 
-def panel_did(dy: np.ndarray, d: np.ndarray, x: np.ndarray, w: np.ndarray | None = None, method: str = "dr"):
+def panel_did(dy: np.ndarray, d: np.ndarray, x: np.ndarray, w: np.ndarray | None = None, method: str = "dr",
+              *, nuisance: dict | None = None):
     """Two-period panel DiD (Sant'Anna and Zhao 2020): ``method`` in {"dr", "ipw", "reg"}.
 
     ``dy`` is the change in the outcome of each unit; returns ``(att, influence)`` with one influence value per
     unit.  "dr" is the (traditional) doubly robust estimator ``drdid_panel``; "ipw" the normalised (Hajek) IPW
     estimator ``std_ipw_did_panel``; "reg" the outcome-regression estimator ``reg_did_panel``.
+
+    ``nuisance``: a dict the caller keeps for calls that share ``d``, ``x`` and ``w`` (only ``dy`` differs, as for
+    the cells of one cohort against one control group in ``att_gt``); the propensity score and the outcome
+    regression's design are then computed once and reused.
     """
     dy = np.asarray(dy, float)
     d = np.asarray(d, float)
@@ -127,9 +148,15 @@ def panel_did(dy: np.ndarray, d: np.ndarray, x: np.ndarray, w: np.ndarray | None
     n = dy.shape[0]
     w = np.ones(n) if w is None else np.asarray(w, float)
     w = w / w.mean()
+    def ols(y):
+        if nuisance is None:
+            return _ols_lin_rep(x, y, w * (1.0 - d), "outcome regression")
+        if "ols" not in nuisance:
+            nuisance["ols"] = _ols_projector(x, w * (1.0 - d), "outcome regression")
+        return _ols_lin_rep_cached(nuisance["ols"], x, y)
+
     if method == "reg":
-        _, lin_ols = None, None
-        beta, lin_ols = _ols_lin_rep(x, dy, w * (1.0 - d), "outcome regression")
+        beta, lin_ols = ols(dy)
         out = x @ beta
         w_t = w * d
         w_c = w * d
@@ -156,7 +183,12 @@ def panel_did(dy: np.ndarray, d: np.ndarray, x: np.ndarray, w: np.ndarray | None
         eta_c = (w_c * r).mean() / w_c.mean()
         inf = (w_t * r - w_t * eta_t) / w_t.mean() - (w_c * r - w_c * eta_c) / w_c.mean()
         return eta_t - eta_c, inf
-    ps, trim, lin_ps = _ps_pieces(x, d, w)
+    if nuisance is None:
+        ps, trim, lin_ps = _ps_pieces(x, d, w)
+    else:
+        if "ps" not in nuisance:
+            nuisance["ps"] = _ps_pieces(x, d, w)
+        ps, trim, lin_ps = nuisance["ps"]
     if method == "ipw":
         w_t = trim * w * d
         w_c = trim * w * ps * (1.0 - d) / (1.0 - ps)
@@ -170,7 +202,7 @@ def panel_did(dy: np.ndarray, d: np.ndarray, x: np.ndarray, w: np.ndarray | None
         return eta_t - eta_c, inf_t - inf_c
     if method != "dr":
         raise ValueError(method)
-    beta, lin_ols = _ols_lin_rep(x, dy, w * (1.0 - d), "outcome regression")
+    beta, lin_ols = ols(dy)
     out = x @ beta
     w_t = trim * w * d
     w_c = trim * w * ps * (1.0 - d) / (1.0 - ps)

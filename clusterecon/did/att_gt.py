@@ -606,6 +606,10 @@ def _att_gt_panel(*, Ymat, g_unit, unit_ids, w_unit, cl_unit, Xpan, xnames, tlis
     else:
         store = UnitStore(w=w, starts=starts, cohorts=cohorts, Y=None, cluster=cl_unit)
         D = np.zeros((n, C))
+        # cells of one cohort against one control group share the nuisance fits (propensity score, the outcome
+        # regression's design) when they use the same covariate values: always if covariates are time-invariant
+        x_fixed = Xpan is None or bool((Xpan == Xpan[:, :1, :]).all())
+        nuisances: dict = {}
         for j, ((gv, ti, bi), cm) in enumerate(zip(cells, cell_ctrl)):
             if ti == bi:
                 continue
@@ -623,7 +627,8 @@ def _att_gt_panel(*, Ymat, g_unit, unit_ids, w_unit, cl_unit, Xpan, xnames, tlis
                 raise SpecificationError(f"cell ({gv},{tlist[ti]}): only {n_co[j]} control units for {p} "
                                          f"covariate columns")
             try:
-                a, infl = _drdid.panel_did(dy, dvec, xx, w[idx], est_method)
+                key = (kg, cm.tobytes(), None if x_fixed else min(ti, bi))
+                a, infl = _drdid.panel_did(dy, dvec, xx, w[idx], est_method, nuisance=nuisances.setdefault(key, {}))
             except EstimationError as exc:
                 raise EstimationError(f"cell (g={gv}, t={tlist[ti]}): {exc}") from exc
             att[j] = a
