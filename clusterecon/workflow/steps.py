@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 
+from .._io import write_text_atomic
 from ..report.figures import deterministic_style, plot_series_panels, save_figure
 from ..report.tables import render_csv, write_regression_table, write_table
-from .._io import write_text_atomic
 from .case_steps import CASE_STEPS
 from .replicate import Context, Step
 
@@ -78,8 +78,8 @@ def _series(ctx: Context) -> None:
 
 
 def _sources(ctx: Context) -> None:
-    from ..data.paper import facts
     from ..data.panels import reconcile_with_source
+    from ..data.paper import facts
 
     table, record = reconcile_with_source(facts(), retries=0, timeout=(5, 60))
     # retrieval time, cache hits and local paths would make reruns differ; the file's SHA-256 identifies the data
