@@ -610,25 +610,33 @@ def _att_gt_panel(*, Ymat, g_unit, unit_ids, w_unit, cl_unit, Xpan, xnames, tlis
         # regression's design) when they use the same covariate values: always if covariates are time-invariant
         x_fixed = Xpan is None or bool((Xpan == Xpan[:, :1, :]).all())
         nuisances: dict = {}
+        samples: dict = {}
         for j, ((gv, ti, bi), cm) in enumerate(zip(cells, cell_ctrl)):
             if ti == bi:
                 continue
             kg = kidx[int(gv)]
-            blocks = [np.arange(starts[kg], starts[kg + 1])]
-            blocks += [np.arange(starts[k], starts[k + 1]) for k in np.nonzero(cm)[0]]
-            idx = np.concatenate(blocks)
-            dvec = np.zeros(len(idx))
-            dvec[:counts[kg]] = 1.0
+            sample_key = (kg, cm.tobytes())
+            if sample_key not in samples:  # the units of this cohort and its controls, built once
+                blocks = [np.arange(starts[kg], starts[kg + 1])]
+                blocks += [np.arange(starts[k], starts[k + 1]) for k in np.nonzero(cm)[0]]
+                idx = np.concatenate(blocks)
+                dvec = np.zeros(len(idx))
+                dvec[:counts[kg]] = 1.0
+                samples[sample_key] = (idx, dvec, w[idx])
+            idx, dvec, w_idx = samples[sample_key]
             dy = Ymat[idx, ti] - Ymat[idx, bi]
-            xx = np.ones((len(idx), 1)) if Xpan is None else Xpan[idx, min(ti, bi), :]
+            key = (kg, cm.tobytes(), None if x_fixed else min(ti, bi))
+            nuisance = nuisances.setdefault(key, {})
+            if "x" not in nuisance:
+                nuisance["x"] = np.ones((len(idx), 1)) if Xpan is None else Xpan[idx, min(ti, bi), :]
+            xx = nuisance["x"]
             n_co[j] = len(idx) - counts[kg]
             n_tr[j] = counts[kg]
             if p and n_co[j] <= p:
                 raise SpecificationError(f"cell ({gv},{tlist[ti]}): only {n_co[j]} control units for {p} "
                                          f"covariate columns")
             try:
-                key = (kg, cm.tobytes(), None if x_fixed else min(ti, bi))
-                a, infl = _drdid.panel_did(dy, dvec, xx, w[idx], est_method, nuisance=nuisances.setdefault(key, {}))
+                a, infl = _drdid.panel_did(dy, dvec, xx, w_idx, est_method, nuisance=nuisance)
             except EstimationError as exc:
                 raise EstimationError(f"cell (g={gv}, t={tlist[ti]}): {exc}") from exc
             att[j] = a
