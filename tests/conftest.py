@@ -46,3 +46,26 @@ def frame_digest(df: pd.DataFrame) -> str:
     h.update(repr(list(df.columns)).encode())
     h.update(repr([str(t) for t in df.dtypes]).encode())
     return h.hexdigest()
+
+
+# -- shared by the data-source tests and the fault-injection tests ------------------------------------------------
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    """A private download cache and no offline/mirror settings inherited from the caller's environment."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("CLUSTERECON_CACHE", str(cache))
+    monkeypatch.delenv("CLUSTERECON_OFFLINE", raising=False)
+    monkeypatch.delenv("CLUSTERECON_DATA_MIRROR", raising=False)
+    return cache
+
+
+@pytest.fixture
+def server():
+    """A loopback HTTP server (127.0.0.1, a free port) for the duration of one test."""
+    from tests.data.sources.helpers import Loopback
+
+    srv = Loopback().start()
+    try:
+        yield srv
+    finally:
+        srv.stop()

@@ -17,25 +17,13 @@ from clusterecon.data.sources.comtrade import fetch_comtrade
 from clusterecon.data.sources.download import RemoteFile, fetch
 from clusterecon.errors import DownloadError
 
-from ..data.sources.helpers import COMTRADE, FAO, Loopback, make_zip
+from ..data.sources.helpers import COMTRADE, FAO, make_zip
 
 
 @pytest.fixture
-def cache(tmp_path, monkeypatch):
-    c = tmp_path / "cache"
-    monkeypatch.setenv("CLUSTERECON_CACHE", str(c))
-    monkeypatch.delenv("CLUSTERECON_OFFLINE", raising=False)
-    monkeypatch.delenv("CLUSTERECON_DATA_MIRROR", raising=False)
-    return c
-
-
-@pytest.fixture
-def server():
-    srv = Loopback().start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
+def cache(env):
+    """The isolated cache of the data-source tests (``env`` fixture)."""
+    return env
 
 
 @pytest.fixture

@@ -120,3 +120,4 @@ class Loopback:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
